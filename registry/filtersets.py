@@ -1,0 +1,72 @@
+"""Filters of the use-case catalog, shared by the page, its CSV export and the API."""
+
+import django_filters
+from django.db.models import Exists, OuterRef, Q
+
+from accounts.models import Team
+
+from .choices import LifecycleStage, ReviewStatus, RiskTier, UseCaseKind
+from .models import DataAccess, Vendor, VendorUse
+from .selectors.search import use_cases_search
+
+#: ``sort`` values -> order_by fields. ``relevance`` needs a search; the id breaks ties so
+#: that pages never repeat or skip rows.
+SORTS = {
+    "name": ("name", "id"),
+    "-name": ("-name", "-id"),
+    "updated": ("-updated_at", "-id"),
+    "-updated": ("updated_at", "id"),
+    "team": ("team__name", "name", "id"),
+    "stage": ("lifecycle_stage", "name", "id"),
+    "risk": ("-risk_rank", "name", "id"),
+}
+
+
+class UseCaseFilterSet(django_filters.FilterSet):
+    """Filters that combine (AND between filters, OR within a multiple-choice filter).
+
+    Query parameters: ``q`` or ``search`` (full text), ``team`` (slug; an agency includes
+    its bureaus), ``stage``, ``kind``, ``vendor`` (slug), ``risk_tier``, ``review_status``
+    (each repeatable), ``high_impact`` and ``personal_data`` (true/false), ``named_owner``
+    (true/false) and ``sort`` (one of ``SORTS`` or ``relevance``).
+    """
+
+    q = django_filters.CharFilter(method="filter_search", label="Search")
+    search = django_filters.CharFilter(method="filter_search", label="Search")
+    team = django_filters.ModelChoiceFilter(
+        queryset=Team.objects.all(), to_field_name="slug", method="filter_team", label="Team or agency"
+    )
+    stage = django_filters.MultipleChoiceFilter(
+        field_name="lifecycle_stage", choices=LifecycleStage.choices, label="Lifecycle stage"
+    )
+    kind = django_filters.MultipleChoiceFilter(choices=UseCaseKind.choices)
+    vendor = django_filters.ModelChoiceFilter(
+        queryset=Vendor.objects.all(), to_field_name="slug", method="filter_vendor"
+    )
+    risk_tier = django_filters.MultipleChoiceFilter(choices=RiskTier.choices, label="Risk tier")
+    review_status = django_filters.MultipleChoiceFilter(choices=ReviewStatus.choices, label="Review status")
+    high_impact = django_filters.BooleanFilter(field_name="is_high_impact", label="High-impact")
+    personal_data = django_filters.BooleanFilter(method="filter_personal_data", label="Personal data")
+    named_owner = django_filters.BooleanFilter(
+        field_name="owner", lookup_expr="isnull", exclude=True, label="Has a named owner"
+    )
+
+    class Meta:
+        fields: list = []
+
+    def filter_search(self, queryset, name, value):
+        return use_cases_search(queryset, value)
+
+    def filter_team(self, queryset, name, team):
+        return queryset.filter(Q(team=team) | Q(team__parent=team))
+
+    def filter_vendor(self, queryset, name, vendor):
+        return queryset.filter(Exists(VendorUse.objects.filter(use_case=OuterRef("pk"), vendor=vendor)))
+
+    def filter_personal_data(self, queryset, name, value):
+        touches = Q(handles_personal_data=True) | Exists(
+            DataAccess.objects.filter(use_case=OuterRef("pk")).filter(
+                Q(data_source__has_personal_data=True) | Q(data_source__has_customer_data=True)
+            )
+        )
+        return queryset.filter(touches) if value else queryset.exclude(touches)
