@@ -175,9 +175,15 @@ class VendorUse(models.Model):
             models.UniqueConstraint(
                 fields=["use_case", "vendor", "model"],
                 name="registry_vendoruse_unique",
-                nulls_distinct=False,
                 violation_error_message="This use case already records this vendor and model.",
-            )
+            ),
+            # NULLs are distinct in unique constraints (and SQLite has no NULLS NOT DISTINCT).
+            models.UniqueConstraint(
+                fields=["use_case", "vendor"],
+                condition=models.Q(model__isnull=True),
+                name="registry_vendoruse_unique_no_model",
+                violation_error_message="This use case already records this vendor.",
+            ),
         ]
 
     def __str__(self):

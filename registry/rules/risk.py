@@ -70,7 +70,7 @@ def risk_assess(facts: RiskFacts) -> RiskAssessment:
     if worst is not None and _CLASSIFICATION_POINTS.get(worst.classification, 0):
         label = DataClassification(worst.classification).label.lower()
         scored.append(
-            (_CLASSIFICATION_POINTS[worst.classification], f"reads {label} data ({worst.source_name})")
+            (_CLASSIFICATION_POINTS[worst.classification], f"uses {label} data ({worst.source_name})")
         )
     sensitive_writes = [
         d
