@@ -41,8 +41,10 @@ def main(base, username, password):
     export = opener.open(f"{base}/use-cases/export.csv?q=chatbot", timeout=60)
     lines = export.read().decode().splitlines()
     assert export.status == 200 and len(lines) > 2, ("export", export.status, len(lines))
-    print(f"smoke ok: logged in as {username}; catalog, search, filters and export answered; "
-          f"export of 'chatbot' has {len(lines) - 1} rows")
+    print(
+        f"smoke ok: logged in as {username}; catalog, search, filters and export answered; "
+        f"export of 'chatbot' has {len(lines) - 1} rows"
+    )
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
     "django_htmx",
     "template_partials",
@@ -143,7 +144,17 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Who built what, what it touches, and whether it is approved.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    # Swagger UI and its assets are served by our own /api/docs/ page from static/, never a CDN.
+    # Swagger UI's assets come from drf-spectacular-sidecar (served from static/), no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Several models have a "kind" field with different choices: name each enum in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "UseCaseKindEnum": "registry.choices.UseCaseKind",
+        "TeamKindEnum": "accounts.choices.TeamKind",
+        "CredentialKindEnum": "registry.choices.CredentialKind",
+        "FoundationDocumentKindEnum": "registry.choices.FoundationDocumentKind",
+    },
 }
 
 # Celery: Redis (or RabbitMQ) when a broker URL is set; inline execution otherwise.

@@ -288,7 +288,8 @@ def seed_scenario(users: dict[str, User], upsert: _Upserter) -> list[UseCase]:
         "Blog content workflow",
         {
             "team": marketing,
-            "purpose": "Turns a brief into a blog draft in the brand voice and posts it to HubSpot as a draft.",
+            "purpose": "Turns a brief into a blog draft in the brand voice and posts it to HubSpot "
+            "as a draft.",
             "kind": c.UseCaseKind.AUTOMATION,
             "technique": c.AITechnique.GENERATIVE,
             "owner": builder,
@@ -302,7 +303,8 @@ def seed_scenario(users: dict[str, User], upsert: _Upserter) -> list[UseCase]:
         "Campaign email workflow",
         {
             "team": marketing,
-            "purpose": "Builds nurture emails from new blog posts and schedules them to HubSpot contact lists.",
+            "purpose": "Builds nurture emails from new blog posts and schedules them to HubSpot "
+            "contact lists.",
             "kind": c.UseCaseKind.AUTOMATION,
             "technique": c.AITechnique.GENERATIVE,
             "owner": lead,
@@ -409,7 +411,7 @@ def demo_seed(*, password: str, import_inventories: bool = True) -> SeedReport:
         from .services.imports import inventory_import
 
         for name in DEMO_INVENTORIES:
-            rejects = Path(tempfile.gettempdir()) / f"seed-demo-{Path(name).stem}.rejected.csv"
+            rejects = Path(tempfile.gettempdir()) / f"seed-demo-{name.removesuffix('.csv.gz')}.rejected.csv"
             result = inventory_import(DATA_DIR / name, rejects_path=rejects)
             report.imports[name] = result.summary()
     with transaction.atomic():

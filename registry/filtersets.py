@@ -2,6 +2,8 @@
 
 import django_filters
 from django.db.models import Exists, OuterRef, Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from accounts.models import Team
 
@@ -60,6 +62,8 @@ class UseCaseFilterSet(django_filters.FilterSet):
     def filter_team(self, queryset, name, team):
         return queryset.filter(Q(team=team) | Q(team__parent=team))
 
+    # The API schema: a vendor's slug (the model has no ``vendor`` field to infer it from).
+    @extend_schema_field(OpenApiTypes.STR)
     def filter_vendor(self, queryset, name, vendor):
         return queryset.filter(Exists(VendorUse.objects.filter(use_case=OuterRef("pk"), vendor=vendor)))
 

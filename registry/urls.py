@@ -1,3 +1,5 @@
+"""The registry's pages (the API lives in ``registry.api.urls``)."""
+
 from django.urls import path
 
 from . import views
@@ -7,4 +9,10 @@ app_name = "registry"
 urlpatterns = [
     path("", views.home, name="home"),
     path("use-cases/", views.UseCaseListView.as_view(), name="use_case_list"),
+    path("use-cases/export.csv", views.UseCaseExportView.as_view(), name="use_case_export"),
+    path("use-cases/<int:pk>/", views.UseCaseDetailView.as_view(), name="use_case_detail"),
+    path("teams/", views.TeamListView.as_view(), name="team_list"),
+    path("teams/<slug:slug>/", views.TeamDetailView.as_view(), name="team_detail"),
+    path("vendors/", views.VendorListView.as_view(), name="vendor_list"),
+    path("vendors/<slug:slug>/", views.VendorDetailView.as_view(), name="vendor_detail"),
 ]

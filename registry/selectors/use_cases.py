@@ -33,8 +33,9 @@ def use_case_detail(*, user, pk: int) -> UseCase:
             ),
             Prefetch(
                 "credential_uses",
-                queryset=CredentialUse.objects.select_related("credential", "credential__issuer", "credential__owner")
-                .order_by("credential__name"),
+                queryset=CredentialUse.objects.select_related(
+                    "credential", "credential__issuer", "credential__owner"
+                ).order_by("credential__name"),
             ),
             Prefetch("reviews", queryset=SecurityReview.objects.select_related("reviewer", "requested_by")),
             "feeds__target",

@@ -1,0 +1,61 @@
+/* The registry's only script (no inline scripts: a strict Content-Security-Policy comes later).
+   Every page works without it; it only improves the htmx updates. */
+(function () {
+  "use strict";
+
+  function ready(fn) {
+    if (document.readyState !== "loading") { fn(); } else { document.addEventListener("DOMContentLoaded", fn); }
+  }
+
+  function warn(target, text) {
+    if (!target) { return; }
+    var note = document.createElement("p");
+    note.className = "notice notice-error";
+    note.setAttribute("role", "alert");
+    note.textContent = text;
+    target.prepend(note);
+  }
+
+  // A multi-choice filter's summary says how many values are ticked ("2 chosen" / "Any"),
+  // also after a change that htmx handles without re-rendering the form.
+  function updateDropdownSummary(details) {
+    var summary = details.querySelector("summary");
+    if (!summary) { return; }
+    var chosen = details.querySelectorAll("input[type=checkbox]:checked").length;
+    summary.textContent = chosen ? chosen + " chosen" : "Any";
+  }
+
+  ready(function () {
+    document.addEventListener("change", function (event) {
+      var details = event.target.closest && event.target.closest("details.dropdown");
+      if (details) { updateDropdownSummary(details); }
+    });
+
+    if (!window.htmx) { return; }
+
+    // Leave empty filters out of the GET the form sends, so the URL that htmx pushes stays
+    // short and bookmarkable (?stage=pilot rather than ?q=&team=&vendor=&stage=pilot...).
+    document.body.addEventListener("htmx:configRequest", function (event) {
+      var data = event.detail.formData;
+      if (event.detail.verb !== "get" || !data) { return; }
+      var empty = [];
+      data.forEach(function (value, key) {
+        if (value === "" && data.getAll(key).every(function (v) { return v === ""; })) { empty.push(key); }
+      });
+      empty.forEach(function (key) { data.delete(key); });
+    });
+    // Back/forward re-fetches the page from the server instead of restoring a DOM snapshot from
+    // localStorage: the snapshot would not hold what was typed in the filter form, and the
+    // server's render of a bookmarkable URL is always right.
+    window.htmx.config.historyCacheSize = 0;
+
+    // A failed in-place update must not fail silently: say so where the results are.
+    document.body.addEventListener("htmx:responseError", function (event) {
+      warn(event.detail.target,
+        "The list could not be updated (HTTP " + event.detail.xhr.status + "). Reload the page to try again.");
+    });
+    document.body.addEventListener("htmx:sendError", function (event) {
+      warn(event.detail.target, "The registry could not be reached. Check your connection and try again.");
+    });
+  });
+})();
