@@ -30,4 +30,9 @@ class UseCaseQuerySet(models.QuerySet):
 
     def with_list_related(self):
         """Everything a list row shows, in a fixed number of queries whatever the page size."""
-        return self.select_related("team", "team__parent", "owner").prefetch_related("vendors")
+        from .models import Vendor
+
+        # A use case calling two models of one vendor has two vendor-use rows: distinct() lists
+        # the vendor once per use case.
+        vendors = models.Prefetch("vendors", queryset=Vendor.objects.only("id", "name", "slug").distinct())
+        return self.select_related("team", "team__parent", "owner").prefetch_related(vendors)

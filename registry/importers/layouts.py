@@ -13,7 +13,15 @@ Any other sheet needs a column mapping (``registry.importers.mapping``).
 
 from ..choices import AITechnique, LifecycleStage, Sourcing, UseCaseKind
 from .readers import Table
-from .records import ParsedSheet, Rejection, TeamRef, UseCaseRecord, keys_assign, records_fit
+from .records import (
+    ParsedSheet,
+    Rejection,
+    TeamRef,
+    UseCaseRecord,
+    keys_assign,
+    records_fit,
+    source_row_pairs,
+)
 from .values import (
     band_lower_bound,
     emails_in,
@@ -318,7 +326,7 @@ def _omb_2025_individual(table: Table):
             "code_url": _lenient(parse_url, cell(row, "code_url"), ""),
             "operational_since": _lenient(parse_date, cell(row, "operational_date"), None),
             "external_id": source_id,
-            "source_row": dict(row),
+            "source_row": source_row_pairs(row),
         }
         records.append(
             UseCaseRecord(
@@ -399,7 +407,7 @@ def _omb_2024_consolidated(table: Table):
             "handles_personal_data": one_line(cell(row, "29_contains_pii")).casefold() == "yes",
             "code_url": _lenient(parse_url, cell(row, "39_code_link"), ""),
             "operational_since": _lenient(parse_date, cell(row, "20_date_implemented"), None),
-            "source_row": dict(row),
+            "source_row": source_row_pairs(row),
         }
         records.append(
             UseCaseRecord(
@@ -497,14 +505,16 @@ def _cots_record(cell, group) -> UseCaseRecord:
         "platform": product[:200],
         "users_band": band,
         "users_count": band_lower_bound(band),
-        "source_row": {
-            "Agency": one_line(cell(rows[0][1], "Agency")),
-            "Name of Commercial Product or Service Used": " | ".join(cells),
-            "AI Use Case": "\n".join(uses),
-            "Agency Use (Y/N)?": "Y",
-            "Estimated # of Licenses/Users": band,
-            "rows": ", ".join(str(n) for n, _ in rows),
-        },
+        "source_row": source_row_pairs(
+            {
+                "Agency": one_line(cell(rows[0][1], "Agency")),
+                "Name of Commercial Product or Service Used": " | ".join(cells),
+                "AI Use Case": "\n".join(uses),
+                "Agency Use (Y/N)?": "Y",
+                "Estimated # of Licenses/Users": band,
+                "rows": ", ".join(str(n) for n, _ in rows),
+            }
+        ),
     }
     return UseCaseRecord(
         row_number=rows[0][0],

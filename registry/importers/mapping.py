@@ -18,7 +18,15 @@ from django.utils.text import slugify
 from ..exceptions import ImportFileError
 from .layouts import MAPPING
 from .readers import Table
-from .records import ParsedSheet, Rejection, TeamRef, UseCaseRecord, keys_assign, records_fit
+from .records import (
+    ParsedSheet,
+    Rejection,
+    TeamRef,
+    UseCaseRecord,
+    keys_assign,
+    records_fit,
+    source_row_pairs,
+)
 from .values import (
     emails_in,
     fingerprint,
@@ -270,7 +278,7 @@ def _record(number: int, row: dict, mapping: PreparedMapping, managed: set) -> U
     parent = _value(row, mapping, "parent_team")
     if not team and not parent:
         raise ValueError("no team (the team cell is blank and no default is given)")
-    fields = {"name": name, "source_row": dict(row)}
+    fields = {"name": name, "source_row": source_row_pairs(row)}
     for field_name in _DIRECT:
         if field_name in managed:
             fields[field_name] = _value(row, mapping, field_name)

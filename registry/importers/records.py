@@ -178,3 +178,9 @@ def keys_assign(records: list[UseCaseRecord]) -> tuple[list[UseCaseRecord], list
         first_row[rec.source_key] = rec.row_number
         kept.append(rec)
     return kept, rejected, duplicated
+
+
+def source_row_pairs(row: dict) -> list[list[str]]:
+    """The original row as ``[column, value]`` pairs: a list keeps the sheet's column order,
+    which PostgreSQL's ``jsonb`` would not keep for an object's keys."""
+    return [[str(column), value] for column, value in row.items()]

@@ -353,7 +353,7 @@ def _rich_use_case(links: int = 1, prefix: str = ""):
         backup_owner=UserFactory(),
         users_count=40,
         hours_saved_per_week="12.5",
-        source_row={"Use Case Name": "Prospecting agent", "Agency": "Example"},
+        source_row=[["Use Case Name", "Prospecting agent"], ["Agency", "Example"]],
         risk_reasons=["Writes to CRM (confidential)"],
     )
     use_case.builders.add(*[UserFactory() for _ in range(links)])
@@ -408,7 +408,7 @@ def test_detail_shows_everything_the_page_shows(api):
     assert body["users_count"] == 40
     assert body["hours_saved_per_week"] == "12.5"
     assert body["risk_reasons"] == ["Writes to CRM (confidential)"]
-    assert body["source_row"] == {"Use Case Name": "Prospecting agent", "Agency": "Example"}
+    assert body["source_row"] == [["Use Case Name", "Prospecting agent"], ["Agency", "Example"]]
     assert body["backup_owner"]["id"] == use_case.backup_owner_id
     assert [b["id"] for b in body["builders"]] == [u.pk for u in use_case.builders.all()]
     vendor_use = use_case.vendor_uses.get()

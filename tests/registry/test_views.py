@@ -722,3 +722,17 @@ def test_list_and_detail_pages_query_counts_are_bounded(client_logged_in, agency
     detail, _ = count_queries(client_logged_in, rows[0].get_absolute_url())
     assert team_list <= 4 and vendor_list <= 3
     assert detail <= 14
+
+
+@pytest.mark.django_db
+def test_catalog_lists_a_vendor_once_when_two_of_its_models_are_used(client_logged_in):
+    from tests.factories import AIModelFactory, UseCaseFactory, VendorFactory, VendorUseFactory
+
+    vendor = VendorFactory(name="OpenAI")
+    use_case = UseCaseFactory(name="Two-model assistant")
+    for model in (AIModelFactory(vendor=vendor, name="GPT-4o"), AIModelFactory(vendor=vendor, name="o3")):
+        VendorUseFactory(use_case=use_case, vendor=vendor, model=model)
+    html = client_logged_in.get("/use-cases/").content.decode()
+    row = html[html.index("Two-model assistant") :]
+    row = row[: row.index("</tr>")]
+    assert row.count("OpenAI") == 1
