@@ -1,7 +1,9 @@
 """The registry's models, one module per concept group, re-exported here."""
 
 from .catalog import AIModel, Credential, DataSource, FoundationDocument, Vendor
+from .guard import SecretRefusal
 from .imports import ImportBatch
+from .permissions import UseCaseGroupObjectPermission, UseCaseUserObjectPermission
 from .reviews import SecurityReview
 from .use_cases import Connection, CredentialUse, DataAccess, FoundationDocumentUse, UseCase, VendorUse
 
@@ -15,8 +17,11 @@ __all__ = [
     "FoundationDocument",
     "FoundationDocumentUse",
     "ImportBatch",
+    "SecretRefusal",
     "SecurityReview",
     "UseCase",
+    "UseCaseGroupObjectPermission",
+    "UseCaseUserObjectPermission",
     "Vendor",
     "VendorUse",
 ]

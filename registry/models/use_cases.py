@@ -55,6 +55,12 @@ class UseCase(models.Model):
         related_name="use_cases_backed_up",
     )
     builders = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="use_cases_built")
+    ownership_note = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Why its ownership needs attention (its owner left, ...); cleared when someone accepts it.",
+    )
+    ownership_flagged_at = models.DateTimeField(null=True, blank=True)
     contact_email = models.EmailField(
         max_length=254, blank=True, help_text="A contact mailbox, when no named person owns it."
     )
