@@ -20,8 +20,11 @@ from .models import (
     FoundationDocument,
     FoundationDocumentUse,
     ImportBatch,
+    SecretRefusal,
     SecurityReview,
     UseCase,
+    UseCaseGroupObjectPermission,
+    UseCaseUserObjectPermission,
     Vendor,
     VendorUse,
 )
@@ -349,3 +352,39 @@ class ImportBatchAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(SecretRefusal)
+class SecretRefusalAdmin(admin.ModelAdmin):
+    """Counted refusals of secret-looking values (never the value): read-only."""
+
+    list_display = ["refused_at", "channel", "field", "secret_kind", "actor"]
+    list_filter = ["channel", "secret_kind"]
+    list_select_related = ["actor"]
+    date_hierarchy = "refused_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(UseCaseUserObjectPermission)
+class UseCaseUserGrantAdmin(admin.ModelAdmin):
+    """A use case shared with one person (view or change), beyond ownership and team rules."""
+
+    list_display = ["content_object", "user", "permission"]
+    list_select_related = ["content_object", "user", "permission"]
+    autocomplete_fields = ["content_object", "user"]
+    search_fields = ["content_object__name", "user__username"]
+
+
+@admin.register(UseCaseGroupObjectPermission)
+class UseCaseGroupGrantAdmin(admin.ModelAdmin):
+    """A use case shared with a group (view or change)."""
+
+    list_display = ["content_object", "group", "permission"]
+    list_select_related = ["content_object", "group", "permission"]
+    autocomplete_fields = ["content_object"]
+    search_fields = ["content_object__name", "group__name"]

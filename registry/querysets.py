@@ -5,24 +5,27 @@ from django.db import models
 
 class UseCaseQuerySet(models.QuerySet):
     def restrict(self, user, action="view"):
-        """The use cases ``user`` may perform ``action`` on.
+        """The use cases ``user`` may perform ``action`` on (rules: ``accounts.permissions``).
 
         Args:
-            user: the asking person (may be anonymous).
-            action: ``"view"`` (the public fields every signed-in person may read) or
-                ``"change"``.
+            user: the asking person (may be anonymous or inactive: they get nothing).
+            action: ``"view"`` (public fields; drafts only to those involved) or ``"change"``.
 
         Returns:
-            A queryset; anonymous and inactive people get an empty one.
+            A queryset filtered by foreign keys and, for grants, ``id IN`` subqueries: no
+            duplicate rows and no per-row permission check.
+
+        Raises:
+            ValueError: for an unknown action.
         """
-        if user is None or not user.is_authenticated or not user.is_active:
-            return self.none()
+        from accounts.permissions import use_case_change_filter, use_case_view_filter
+
         if action == "view":
-            return self
-        if user.is_superuser:
-            return self
-        # Until per-team rules exist, only owners and builders may change a use case.
-        return self.filter(models.Q(owner=user) | models.Q(builders=user)).distinct()
+            condition = use_case_view_filter(user)
+            return self if condition is None else self.filter(condition)
+        if action == "change":
+            return self.filter(use_case_change_filter(user))
+        raise ValueError(f"unknown action {action!r}")
 
     def active(self):
         """Use cases that are not retired."""

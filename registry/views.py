@@ -9,7 +9,9 @@ import csv
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, QueryDict, StreamingHttpResponse
@@ -22,10 +24,14 @@ from django.views.generic import TemplateView
 
 from accounts.choices import TeamKind
 from accounts.models import Team
+from accounts.permissions import can_change_use_case, can_reassign_owner, can_view_credential_details
 
 from .choices import AITechnique, LifecycleStage, ReviewStatus, RiskTier, UseCaseKind
 from .filtersets import SORTS, UseCaseFilterSet
-from .models import UseCase, Vendor
+from .forms import UseCaseOwnersForm
+from .models import Credential, UseCase, Vendor
+from .rules.risk import redact_reasons
+from .selectors.credentials import credential_detail
 from .selectors.teams import team_children, team_for_page, team_memberships, team_use_cases, teams_tree
 from .selectors.use_cases import use_case_detail, use_cases_sorted, use_cases_visible_to
 from .selectors.vendors import (
@@ -35,6 +41,7 @@ from .selectors.vendors import (
     vendor_use_cases,
     vendors_with_counts,
 )
+from .services.use_cases import use_case_reassign_owners, use_case_retire
 
 #: What each sort is called on the page, in the order the page offers them.
 SORT_LABELS = {
@@ -438,13 +445,99 @@ class UseCaseDetailView(LoginRequiredMixin, TemplateView):
             source_items = [tuple(pair) for pair in source_row if len(pair) == 2]
         else:
             source_items = []
+        credential_details = can_view_credential_details(self.request.user, use_case)
         context.update(
             use_case=use_case,
+            can_change=can_change_use_case(self.request.user, use_case),
+            can_reassign=can_reassign_owner(self.request.user, use_case),
+            credential_details=credential_details,
+            risk_reasons=use_case.risk_reasons
+            if credential_details
+            else redact_reasons(use_case.risk_reasons),
             source_items=source_items,
             builders=list(use_case.builders.all()),
             reviews=list(use_case.reviews.all()),
         )
         return context
+
+
+class UseCaseRetireView(LoginRequiredMixin, View):
+    """``POST /use-cases/<pk>/retire/``: the soft delete (only admins delete, in the admin)."""
+
+    def post(self, request, pk):
+        use_case = _visible_use_case_or_404(request.user, pk)
+        try:
+            use_case_retire(use_case=use_case, actor=request.user)
+        except PermissionDenied:
+            raise Http404("No use case with this id may be retired by you.") from None
+        messages.success(request, f"“{use_case.name}” is retired. It stays in the registry and its history.")
+        return redirect(use_case)
+
+
+class UseCaseOwnersView(LoginRequiredMixin, TemplateView):
+    """``/use-cases/<pk>/owners/``: a team lead reassigns the owner and backup owner."""
+
+    template_name = "registry/use_case_owners.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.use_case = _visible_use_case_or_404(request.user, kwargs["pk"])
+        if not can_reassign_owner(request.user, self.use_case):
+            raise Http404("Only the team's lead can reassign this use case's owners.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        form = kwargs.get("form") or UseCaseOwnersForm(
+            team=self.use_case.team,
+            initial={"owner": self.use_case.owner_id, "backup_owner": self.use_case.backup_owner_id},
+        )
+        return super().get_context_data(use_case=self.use_case, form=form, **kwargs)
+
+    def post(self, request, pk):
+        form = UseCaseOwnersForm(request.POST, team=self.use_case.team)
+        if form.is_valid():
+            try:
+                use_case_reassign_owners(
+                    use_case=self.use_case,
+                    actor=request.user,
+                    owner=form.cleaned_data["owner"],
+                    backup_owner=form.cleaned_data["backup_owner"],
+                )
+            except ValidationError as error:
+                for field_name, field_errors in error.message_dict.items():
+                    for message in field_errors:
+                        form.add_error(field_name, message)
+            else:
+                messages.success(request, "Owners updated.")
+                return redirect(self.use_case)
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+def _visible_use_case_or_404(user, pk) -> UseCase:
+    try:
+        return UseCase.objects.restrict(user, "view").select_related("team", "owner").get(pk=pk)
+    except UseCase.DoesNotExist:
+        raise Http404("No use case with this id is visible to you.") from None
+
+
+# --- credentials -------------------------------------------------------------------------
+
+
+class CredentialDetailView(LoginRequiredMixin, TemplateView):
+    """``/credentials/<pk>/``: a credential reference's details and every use case using it.
+
+    Only people who may see its details get the page; everyone else gets a 404.
+    """
+
+    template_name = "registry/credential_detail.html"
+
+    def get_context_data(self, **kwargs):
+        try:
+            credential = credential_detail(user=self.request.user, pk=kwargs["pk"])
+        except Credential.DoesNotExist:
+            raise Http404("No credential with this id is visible to you.") from None
+        return super().get_context_data(credential=credential, uses=list(credential.credential_uses.all()))
 
 
 # --- teams -------------------------------------------------------------------------------

@@ -6,64 +6,133 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('registry', '0002_postgres_search'),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("registry", "0002_postgres_search"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='usecase',
-            name='ownership_flagged_at',
+            model_name="usecase",
+            name="ownership_flagged_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='usecase',
-            name='ownership_note',
-            field=models.CharField(blank=True, help_text='Why its ownership needs attention (its owner left, ...); cleared when someone accepts it.', max_length=500),
+            model_name="usecase",
+            name="ownership_note",
+            field=models.CharField(
+                blank=True,
+                help_text="Why its ownership needs attention (its owner left, ...); cleared when someone accepts it.",
+                max_length=500,
+            ),
         ),
         migrations.CreateModel(
-            name='SecretRefusal',
+            name="SecretRefusal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('refused_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('channel', models.CharField(choices=[('form', 'Web form'), ('api', 'API'), ('import', 'Spreadsheet import'), ('admin', 'Django admin')], max_length=10)),
-                ('field', models.CharField(help_text="The form or payload field, e.g. 'purpose'.", max_length=200)),
-                ('secret_kind', models.CharField(help_text="What it looked like, e.g. 'OpenAI API key'.", max_length=100)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("refused_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("form", "Web form"),
+                            ("api", "API"),
+                            ("import", "Spreadsheet import"),
+                            ("admin", "Django admin"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "field",
+                    models.CharField(help_text="The form or payload field, e.g. 'purpose'.", max_length=200),
+                ),
+                (
+                    "secret_kind",
+                    models.CharField(help_text="What it looked like, e.g. 'OpenAI API key'.", max_length=100),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-refused_at'],
+                "ordering": ["-refused_at"],
             },
         ),
         migrations.CreateModel(
-            name='UseCaseGroupObjectPermission',
+            name="UseCaseGroupObjectPermission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('content_object', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='group_grants', to='registry.usecase')),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='auth.group')),
-                ('permission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='auth.permission')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "content_object",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="group_grants",
+                        to="registry.usecase",
+                    ),
+                ),
+                ("group", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="auth.group")),
+                (
+                    "permission",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="auth.permission"),
+                ),
             ],
             options={
-                'verbose_name': 'use case grant to a group',
-                'abstract': False,
-                'unique_together': {('group', 'permission', 'content_object')},
+                "verbose_name": "use case grant to a group",
+                "abstract": False,
+                "unique_together": {("group", "permission", "content_object")},
             },
         ),
         migrations.CreateModel(
-            name='UseCaseUserObjectPermission',
+            name="UseCaseUserObjectPermission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('content_object', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='user_grants', to='registry.usecase')),
-                ('permission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='auth.permission')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "content_object",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="user_grants",
+                        to="registry.usecase",
+                    ),
+                ),
+                (
+                    "permission",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="auth.permission"),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'use case grant to a person',
-                'abstract': False,
-                'unique_together': {('user', 'permission', 'content_object')},
+                "verbose_name": "use case grant to a person",
+                "abstract": False,
+                "unique_together": {("user", "permission", "content_object")},
             },
         ),
     ]

@@ -12,6 +12,10 @@ from django.conf import settings
 
 from ..choices import Autonomy, DataClassification, Exposure, RiskTier
 
+#: The start of the reason given for an unsafely stored credential; what follows names the
+#: credential and its storage place, which only some people may read (``redact_reasons``).
+UNSAFE_CREDENTIAL_REASON = "uses a credential stored unsafely"
+
 _CLASSIFICATION_POINTS = {
     DataClassification.PUBLIC: 0,
     DataClassification.INTERNAL: 1,
@@ -99,7 +103,7 @@ def risk_assess(facts: RiskFacts) -> RiskAssessment:
         scored.append((2, "acts on its own, without a person approving"))
 
     for name, storage in facts.unsafe_credentials[:3]:
-        scored.append((2, f"uses a credential stored unsafely: {name} ({storage.lower()})"))
+        scored.append((2, f"{UNSAFE_CREDENTIAL_REASON}: {name} ({storage.lower()})"))
 
     score = sum(points for points, _ in scored)
     thresholds = settings.RISK_TIER_THRESHOLDS
@@ -113,3 +117,14 @@ def risk_assess(facts: RiskFacts) -> RiskAssessment:
         tier = RiskTier.LOW
     reasons = [reason for _, reason in sorted(scored, key=lambda s: -s[0])]
     return RiskAssessment(tier=tier.value, score=score, reasons=reasons)
+
+
+def redact_reasons(reasons: list[str]) -> list[str]:
+    """The reasons without credential names and storage places, for people who may not see
+    credential details (the tier itself stays public)."""
+    return [
+        f"{UNSAFE_CREDENTIAL_REASON} (details are visible to its team and the security team)"
+        if reason.startswith(UNSAFE_CREDENTIAL_REASON)
+        else reason
+        for reason in reasons
+    ]
