@@ -10,11 +10,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Team, User
+from accounts.permissions import can_view_credential_details
 
 from ..choices import CredentialKind
 from ..models import (
     AIModel,
     Connection,
+    Credential,
     CredentialUse,
     DataAccess,
     DataSource,
@@ -25,6 +27,7 @@ from ..models import (
     Vendor,
     VendorUse,
 )
+from ..rules.risk import redact_reasons
 
 # --- references (small nested objects) ------------------------------------------------------
 
@@ -141,21 +144,46 @@ class DataAccessSerializer(serializers.ModelSerializer):
         fields = ["data_source", "access", "purpose"]
 
 
-class CredentialUseSerializer(serializers.ModelSerializer):
-    """A credential the use case uses: reference metadata only.
+class CredentialDetailsSerializer(serializers.ModelSerializer):
+    """Where a credential lives and who holds it: only for people allowed to see credential
+    details (``accounts.permissions.can_view_credential_details``), otherwise ``null``."""
 
-    Where it is stored, its vault reference, owner and rotation dates are left out until the
-    permissions issue decides who may read them (DESIGN.md: reviewers and responders).
-    """
+    storage_is_unsafe = serializers.BooleanField(source="is_unsafely_stored", read_only=True)
+    owner = UserRefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Credential
+        fields = [
+            "storage",
+            "storage_is_unsafe",
+            "vault_reference",
+            "scope",
+            "owner",
+            "last_rotated_on",
+            "expires_on",
+        ]
+        read_only_fields = fields
+
+
+class CredentialUseSerializer(serializers.ModelSerializer):
+    """A credential the use case uses: its reference metadata for everyone, and ``details``
+    (storage, vault reference, scope, holder, rotation) for those allowed, else ``null``."""
 
     id = serializers.IntegerField(source="credential.id", read_only=True)
     name = serializers.CharField(source="credential.name", read_only=True)
     kind = serializers.ChoiceField(source="credential.kind", read_only=True, choices=CredentialKind.choices)
     issuer = VendorRefSerializer(source="credential.issuer", read_only=True, allow_null=True)
+    details = serializers.SerializerMethodField()
 
     class Meta:
         model = CredentialUse
-        fields = ["id", "name", "kind", "issuer", "purpose"]
+        fields = ["id", "name", "kind", "issuer", "purpose", "details"]
+
+    @extend_schema_field(CredentialDetailsSerializer(allow_null=True))
+    def get_details(self, use):
+        if not self.context.get("credential_details"):
+            return None
+        return CredentialDetailsSerializer(use.credential, context=self.context).data
 
 
 class VendorUseSerializer(serializers.ModelSerializer):
@@ -244,6 +272,7 @@ class UseCaseDetailSerializer(UseCaseSerializer):
         source="foundation_uses", many=True, read_only=True
     )
     reviews = SecurityReviewSerializer(many=True, read_only=True)
+    risk_reasons = serializers.SerializerMethodField()
 
     class Meta(UseCaseSerializer.Meta):
         fields = [
@@ -278,6 +307,19 @@ class UseCaseDetailSerializer(UseCaseSerializer):
             "created_at",
         ]
         read_only_fields = fields
+
+    def to_representation(self, use_case):
+        # Whether the asker may read credential details is decided once per use case.
+        request = self.context.get("request")
+        self.context["credential_details"] = request is not None and can_view_credential_details(
+            request.user, use_case
+        )
+        return super().to_representation(use_case)
+
+    def get_risk_reasons(self, use_case) -> list[str]:
+        if self.context.get("credential_details"):
+            return use_case.risk_reasons
+        return redact_reasons(use_case.risk_reasons)
 
     @extend_schema_field(VendorRefSerializer(many=True))
     def get_vendors(self, use_case):

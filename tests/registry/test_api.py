@@ -5,9 +5,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.models import ApiToken
+from accounts.tokens import api_token_create, key_hash
 from registry import choices
 from registry.models import FoundationDocument, FoundationDocumentUse, UseCase
 from tests.factories import (
@@ -53,14 +54,17 @@ def test_token_login_returns_a_token_that_authenticates_api_calls():
 
     assert response.status_code == 200
     token = response.json()["token"]
-    assert Token.objects.get(user=person).key == token
+    # Only the key's hash is kept.
+    assert ApiToken.objects.get(user=person).key_hash == key_hash(token)
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     listed = client.get(LIST_URL)
     assert listed.status_code == 200
     assert names(listed) == ["Chatbot for benefits questions"]
-    # Asking again returns the same token (no pile of tokens per person).
+    # Asking again creates another token (a key is never stored, so it cannot be handed out
+    # twice); each is listed, and revocable, on the person's profile page.
     again = APIClient().post("/api/auth/token/", {"username": "ana", "password": PASSWORD}, format="json")
-    assert again.json() == {"token": token}
+    assert set(again.json()) == {"token"} and again.json()["token"] != token
+    assert ApiToken.objects.filter(user=person).count() == 2
 
 
 @pytest.mark.django_db
@@ -80,7 +84,7 @@ def test_token_login_with_bad_credentials_answers_400_with_field_errors(payload,
 
     assert response.status_code == 400
     assert error_field in response.json()
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 @pytest.mark.django_db
@@ -443,9 +447,10 @@ def test_detail_shows_everything_the_page_shows(api):
             "kind": "api_key",
             "issuer": {"id": vendor_use.vendor.pk, "slug": vendor_use.vendor.slug, "name": "Vendor 0"},
             "purpose": "",
+            "details": None,
         }
     ]
-    # Storage details wait for the permissions issue: not in the payload at all.
+    # Someone outside the owning team gets no storage details (docs/permissions.md).
     assert "op://private/hubspot" not in response.content.decode()
     assert "laptop_env_file" not in response.content.decode()
     feeds, fed_by = body["connections"]["feeds"], body["connections"]["fed_by"]
@@ -557,9 +562,11 @@ LIST_QUERY_CEILING = 6
 @pytest.mark.django_db
 def test_list_query_count_does_not_grow_with_page_size():
     person = UserFactory()
-    token = Token.objects.create(user=person)
+    key = api_token_create(user=person, name="query counts").key
+    # Used a moment ago: last_used_at is written at most once a minute, not in a counted request.
+    ApiToken.objects.update(last_used_at=timezone.now())
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     agency = TeamFactory()
     teams = [agency, TeamFactory(parent=agency), TeamFactory()]
     vendors = [VendorFactory() for _ in range(3)]
@@ -597,9 +604,11 @@ DETAIL_QUERY_CEILING = 15
 @pytest.mark.django_db
 def test_detail_query_count_is_fixed():
     person = UserFactory()
-    token = Token.objects.create(user=person)
+    key = api_token_create(user=person, name="query counts").key
+    # Used a moment ago: last_used_at is written at most once a minute, not in a counted request.
+    ApiToken.objects.update(last_used_at=timezone.now())
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     small, large = _rich_use_case(links=1), _rich_use_case(links=6, prefix="large ")
 
     one, body = _count_queries(client, f"{LIST_URL}{small.pk}/")
@@ -623,3 +632,55 @@ def test_team_and_vendor_lists_query_counts_are_fixed(api):
 
     assert _count_queries(api, "/api/teams/")[0] == teams_small
     assert _count_queries(api, "/api/vendors/")[0] == vendors_small
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "team_member", "sees_details"),
+    [
+        ("builder", True, True),
+        ("builder", False, False),
+        ("staff", True, False),
+        ("staff", False, False),
+        ("library curator", False, False),
+        ("security reviewer", False, True),
+        ("incident responder", False, True),
+    ],
+)
+def test_credential_details_in_the_detail_follow_the_matrix(role, team_member, sees_details):
+    from django.contrib.auth.models import Group
+
+    from tests.factories import CredentialFactory, CredentialUseFactory, MembershipFactory
+
+    use_case = UseCaseFactory(
+        risk_reasons=["uses a credential stored unsafely: HubSpot key (environment file on a laptop)"]
+    )
+    CredentialUseFactory(
+        use_case=use_case,
+        credential=CredentialFactory(
+            name="HubSpot key", storage=choices.CredentialStorage.LAPTOP_ENV_FILE, vault_reference="op://mk/hs"
+        ),
+    )
+    person = UserFactory()
+    person.groups.add(Group.objects.get(name=role))
+    if team_member:
+        MembershipFactory(user=person, team=use_case.team)
+
+    client = APIClient()
+    client.force_authenticate(person)
+    response = client.get(f"/api/use-cases/{use_case.pk}/")
+
+    assert response.status_code == 200
+    body = response.json()
+    details = body["credentials"][0]["details"]
+    text = response.content.decode()
+    if sees_details:
+        assert details["storage"] == "laptop_env_file" and details["storage_is_unsafe"] is True
+        assert details["vault_reference"] == "op://mk/hs"
+        assert "environment file on a laptop" in body["risk_reasons"][0]
+    else:
+        assert details is None
+        assert "op://mk/hs" not in text and "laptop" not in text
+        assert body["risk_reasons"] == [
+            "uses a credential stored unsafely (details are visible to its team and the security team)"
+        ]
