@@ -2,7 +2,7 @@
 
 from django.db.models import Prefetch, QuerySet
 
-from ..models import CredentialUse, DataAccess, SecurityReview, UseCase, VendorUse
+from ..models import Connection, CredentialUse, DataAccess, SecurityReview, UseCase, VendorUse
 
 
 def use_cases_visible_to(user) -> QuerySet:
@@ -21,6 +21,7 @@ def use_case_detail(*, user, pk: int) -> UseCase:
         UseCase.DoesNotExist: when it does not exist or ``user`` may not see it (the view
             answers 404 either way).
     """
+    visible = UseCase.objects.restrict(user, "view").values("pk")
     return (
         UseCase.objects.restrict(user, "view")
         .select_related("team", "team__parent", "owner", "backup_owner", "import_batch", "created_by")
@@ -38,8 +39,35 @@ def use_case_detail(*, user, pk: int) -> UseCase:
                 ).order_by("credential__name"),
             ),
             Prefetch("reviews", queryset=SecurityReview.objects.select_related("reviewer", "requested_by")),
-            "feeds__target",
-            "fed_by__source",
+            # Connections show only the use cases the asker may see on the other end.
+            Prefetch(
+                "feeds",
+                queryset=Connection.objects.filter(target__in=visible)
+                .select_related("target")
+                .only(
+                    "id",
+                    "source_id",
+                    "target_id",
+                    "what_flows",
+                    "classification",
+                    "target__id",
+                    "target__name",
+                ),
+            ),
+            Prefetch(
+                "fed_by",
+                queryset=Connection.objects.filter(source__in=visible)
+                .select_related("source")
+                .only(
+                    "id",
+                    "source_id",
+                    "target_id",
+                    "what_flows",
+                    "classification",
+                    "source__id",
+                    "source__name",
+                ),
+            ),
             "foundation_uses__document",
         )
         .get(pk=pk)
