@@ -2,6 +2,7 @@
 
 from .catalog import AIModel, Credential, DataSource, FoundationDocument, Vendor
 from .guard import SecretRefusal
+from .history import HistoryEntry
 from .imports import ImportBatch
 from .permissions import UseCaseGroupObjectPermission, UseCaseUserObjectPermission
 from .reviews import SecurityReview
@@ -16,6 +17,7 @@ __all__ = [
     "DataSource",
     "FoundationDocument",
     "FoundationDocumentUse",
+    "HistoryEntry",
     "ImportBatch",
     "SecretRefusal",
     "SecurityReview",

@@ -9,7 +9,8 @@ from django.utils import timezone
 from accounts.permissions import can_change_use_case, can_reassign_owner
 
 from ..choices import LifecycleStage
-from ..models import UseCase
+from ..models import HistoryEntry, UseCase
+from .history import diff, history_record, snapshot
 
 
 @transaction.atomic
@@ -23,9 +24,17 @@ def use_case_retire(*, use_case: UseCase, actor) -> UseCase:
     if not can_change_use_case(actor, use_case):
         raise PermissionDenied("You may not retire this use case.")
     if use_case.lifecycle_stage != LifecycleStage.RETIRED:
+        before = use_case.lifecycle_stage
         use_case.lifecycle_stage = LifecycleStage.RETIRED
         use_case.retired_at = timezone.now()
         use_case.save(update_fields=["lifecycle_stage", "retired_at", "updated_at"])
+        history_record(
+            actor=actor,
+            action=HistoryEntry.Action.UPDATE,
+            obj=use_case,
+            changes={"lifecycle_stage": [before, LifecycleStage.RETIRED]},
+            summary="retired",
+        )
     return use_case
 
 
@@ -53,12 +62,20 @@ def use_case_reassign_owners(*, use_case: UseCase, actor, owner, backup_owner=No
         errors["backup_owner"] = "The backup owner must be someone other than the owner."
     if errors:
         raise ValidationError(errors)
+    before = snapshot(use_case, ["owner", "backup_owner", "ownership_note"])
     use_case.owner = owner
     use_case.backup_owner = backup_owner
     use_case.ownership_note = ""
     use_case.ownership_flagged_at = None
     use_case.save(
         update_fields=["owner", "backup_owner", "ownership_note", "ownership_flagged_at", "updated_at"]
+    )
+    history_record(
+        actor=actor,
+        action=HistoryEntry.Action.UPDATE,
+        obj=use_case,
+        changes=diff(before, snapshot(use_case, ["owner", "backup_owner", "ownership_note"])),
+        summary="owners reassigned",
     )
     return use_case
 
