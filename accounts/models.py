@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from .choices import MembershipRole, TeamKind
 
@@ -87,3 +88,46 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} in {self.team} ({self.get_role_display()})"
+
+
+class ApiToken(models.Model):
+    """A personal API token: what a script sends as ``Authorization: Token <key>``.
+
+    Only the SHA-256 of the key is kept (the key is random, so no salt or slow hash is needed);
+    the key itself is shown once, when the token is created (``accounts.tokens``). The prefix
+    lets a person tell their tokens apart, and recognise one found in a log or a repository.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="What the token is for, e.g. “nightly export script”.")
+    key_hash = models.CharField("key hash", max_length=64, help_text="SHA-256 of the key, in hex.")
+    prefix = models.CharField(max_length=16, help_text="The key's first characters, to recognise it.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(
+        "last used", null=True, blank=True, help_text="Updated at most once a minute."
+    )
+    revoked_at = models.DateTimeField("revoked", null=True, blank=True)
+    expires_at = models.DateTimeField("expires", null=True, blank=True, help_text="Empty: never expires.")
+
+    class Meta:
+        verbose_name = "API token"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key_hash"],
+                name="accounts_apitoken_unique_key_hash",
+                violation_error_message="This key is already in use.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def state(self):
+        """``"revoked"``, ``"expired"`` or ``"active"`` (as of now)."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= timezone.now():
+            return "expired"
+        return "active"

@@ -265,3 +265,29 @@ def ownership_gaps_scope(user) -> Q | None:
 def can_deactivate_people(user) -> bool:
     """Only admins offboard people."""
     return standing_of(user).is_admin
+
+
+def can_view_ownership_gaps(user) -> bool:
+    """Who gets the "Ownership gaps" page: leads (for the teams they lead), curators,
+    reviewers, responders and admins (for every team). Everyone else gets a 404."""
+    standing = standing_of(user)
+    return bool(standing.reads_everything or standing.has(RoleGroup.LIBRARY_CURATOR) or standing.led_team_ids)
+
+
+def can_accept_ownership(user, use_case) -> bool:
+    """Whether ``user`` may take (or confirm) ownership of ``use_case``.
+
+    Who: a builder of the owning team, its lead, or an admin (``docs/permissions.md``). When:
+    the use case has no active owner (none named, or the owner left), or ``user`` already
+    owns it (they confirm a flagged ownership). A use case with another active owner is
+    reassigned by a lead instead. Reads ``use_case.owner``: select it related to stay at no
+    query per row.
+    """
+    standing = standing_of(user)
+    if not standing.is_active:
+        return False
+    if not (standing.is_admin or use_case.team_id in standing.builds_for_team_ids):
+        return False
+    if use_case.owner_id is None or use_case.owner_id == user.pk:
+        return True
+    return not use_case.owner.is_active

@@ -5,6 +5,7 @@ django-environ. With no ``DATABASE_URL`` a SQLite file in the project is used an
 ``CELERY_BROKER_URL`` Celery tasks run inline, so the quick start needs no server.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -34,18 +35,20 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
     "django_htmx",
     "template_partials",
     "guardian",
+    "axes",
     "accounts",
     "registry",
 ]
 
 MIDDLEWARE = [
+    # First: every response, errors included, carries the request id.
+    "config.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -55,6 +58,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page (429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -86,6 +91,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses any login (page, admin, API token login) while that username + IP is locked out.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -125,12 +132,37 @@ WHITENOISE_USE_FINDERS = DEBUG
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# Seconds a login lasts (default: a working day, 8 hours); closing the browser does not end it.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for one username from
+# one IP address, that pair is refused for AXES_COOLOFF_MINUTES, on the login page, the admin
+# and the API token login alike. Attempts are kept in the database (works on SQLite and
+# PostgreSQL; rolled back between tests).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# A successful login clears that pair's failures; tries during a lockout do not extend it, so
+# the lockout lasts exactly the cool-off from the failure that caused it.
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Our lockout page (HTML, or JSON for the API): it never repeats the username.
+AXES_LOCKOUT_CALLABLE = "accounts.throttling.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_ip"
+# No start-up banner on every manage.py command; log lines name only the lockout parameters.
+AXES_VERBOSE = False
+# Reverse proxies in front of the app that append to X-Forwarded-For (0: use the connection's
+# address; a header nobody trusted would let a client pick its own IP and dodge the lockout).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # Personal API tokens (accounts.ApiToken): "Authorization: Token <key>" or "Bearer <key>".
+        "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -180,9 +212,19 @@ RISK_TIER_THRESHOLDS = {"critical": 8, "high": 5, "medium": 2}
 # Catalog page size (rows); the API uses REST_FRAMEWORK["PAGE_SIZE"].
 CATALOG_PAGE_SIZE = env.int("CATALOG_PAGE_SIZE", default=50)
 
+# Days an approved security review lasts, per risk tier (the re-review cadence: DESIGN.md,
+# "Security review"). A policy, not a deployment setting, so it is not read from the environment.
+REVIEW_EXPIRY_DAYS = {"critical": 90, "high": 180, "medium": 365, "low": 730}
+
+# The site's address as people reach it, for links in emails (no request to build them from).
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# Error reports (500 e-mails, the debug page) also hide POST values that look like secrets.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "registry.secret_guard.SecretSafeExceptionReporterFilter"

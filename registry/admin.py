@@ -4,6 +4,9 @@ Computed values stay computed here too: ``risk_tier``, ``risk_reasons``, ``revie
 a review's ``state``, the import key and source row are read-only, and every admin edit that
 changes what a use case touches recomputes its risk through ``use_case_refresh_risk``.
 Every changelist joins what its rows show (``list_select_related``): no query per row.
+Every form here, inlines included, passes the secret guard (``GuardedModelAdmin``,
+``GuardedTabularInline``): a secret-looking value is refused beside its field, never saved,
+never shown back, and counted with channel "admin".
 """
 
 from collections.abc import Iterable
@@ -19,6 +22,7 @@ from .models import (
     DataSource,
     FoundationDocument,
     FoundationDocumentUse,
+    HistoryEntry,
     ImportBatch,
     SecretRefusal,
     SecurityReview,
@@ -28,6 +32,7 @@ from .models import (
     Vendor,
     VendorUse,
 )
+from .secret_guard import SecretGuardFormMixin, SecretGuardModelForm
 from .services.risk import use_case_refresh_risk
 
 
@@ -37,17 +42,53 @@ def _refresh_risk(use_cases: Iterable[UseCase]) -> None:
         use_case_refresh_risk(use_case=use_case)
 
 
+# --- the secret guard on every form ----------------------------------------------------------
+
+
+def _guarded_form(form, request):
+    """The admin's form class for this request, guarded, counting refusals as the request's user.
+
+    ``get_form``/``get_formset`` build a new class per request, so setting the actor on it is
+    safe; a custom form that lacks the guard gets it mixed in.
+    """
+    if not issubclass(form, SecretGuardFormMixin):
+        form = type(form.__name__, (SecretGuardFormMixin, form), {})
+    form.guard_channel = "admin"
+    form.guard_actor = request.user
+    return form
+
+
+class GuardedModelAdmin(admin.ModelAdmin):
+    """The base of every registry admin: its forms refuse secret-looking values."""
+
+    form = SecretGuardModelForm
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        return _guarded_form(super().get_form(request, obj, change=change, **kwargs), request)
+
+
+class GuardedTabularInline(admin.TabularInline):
+    """The base of every registry inline: its forms refuse secret-looking values."""
+
+    form = SecretGuardModelForm
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = _guarded_form(formset.form, request)
+        return formset
+
+
 # --- catalog: vendors, models, data sources, credentials, foundation documents ---------------
 
 
-class AIModelInline(admin.TabularInline):
+class AIModelInline(GuardedTabularInline):
     model = AIModel
     extra = 0
     fields = ["name"]
 
 
 @admin.register(Vendor)
-class VendorAdmin(admin.ModelAdmin):
+class VendorAdmin(GuardedModelAdmin):
     list_display = ["name", "slug", "website"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -56,7 +97,7 @@ class VendorAdmin(admin.ModelAdmin):
 
 
 @admin.register(AIModel)
-class AIModelAdmin(admin.ModelAdmin):
+class AIModelAdmin(GuardedModelAdmin):
     list_display = ["name", "vendor"]
     list_select_related = ["vendor"]
     search_fields = ["name", "vendor__name"]
@@ -65,7 +106,7 @@ class AIModelAdmin(admin.ModelAdmin):
 
 
 @admin.register(DataSource)
-class DataSourceAdmin(admin.ModelAdmin):
+class DataSourceAdmin(GuardedModelAdmin):
     list_display = [
         "name",
         "system",
@@ -88,7 +129,7 @@ class DataSourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Credential)
-class CredentialAdmin(admin.ModelAdmin):
+class CredentialAdmin(GuardedModelAdmin):
     list_display = ["name", "kind", "issuer", "storage", "owner", "team", "last_rotated_on", "expires_on"]
     list_filter = ["kind", "storage"]
     list_select_related = ["issuer", "owner", "team"]
@@ -104,7 +145,7 @@ class CredentialAdmin(admin.ModelAdmin):
 
 
 @admin.register(FoundationDocument)
-class FoundationDocumentAdmin(admin.ModelAdmin):
+class FoundationDocumentAdmin(GuardedModelAdmin):
     list_display = ["name", "kind", "current_version", "owner", "last_reviewed_on"]
     list_filter = ["kind"]
     list_select_related = ["owner"]
@@ -116,31 +157,31 @@ class FoundationDocumentAdmin(admin.ModelAdmin):
 # --- use cases and what links them to the catalog ----------------------------------------------
 
 
-class VendorUseInline(admin.TabularInline):
+class VendorUseInline(GuardedTabularInline):
     model = VendorUse
     extra = 0
     autocomplete_fields = ["vendor", "model"]
 
 
-class DataAccessInline(admin.TabularInline):
+class DataAccessInline(GuardedTabularInline):
     model = DataAccess
     extra = 0
     autocomplete_fields = ["data_source"]
 
 
-class CredentialUseInline(admin.TabularInline):
+class CredentialUseInline(GuardedTabularInline):
     model = CredentialUse
     extra = 0
     autocomplete_fields = ["credential"]
 
 
-class FoundationDocumentUseInline(admin.TabularInline):
+class FoundationDocumentUseInline(GuardedTabularInline):
     model = FoundationDocumentUse
     extra = 0
     autocomplete_fields = ["document"]
 
 
-class FeedsInline(admin.TabularInline):
+class FeedsInline(GuardedTabularInline):
     """The use cases this one feeds (its downstream)."""
 
     model = Connection
@@ -153,7 +194,7 @@ class FeedsInline(admin.TabularInline):
 
 
 @admin.register(UseCase)
-class UseCaseAdmin(admin.ModelAdmin):
+class UseCaseAdmin(GuardedModelAdmin):
     list_display = ["name", "team", "lifecycle_stage", "kind", "risk_tier", "review_status", "updated_at"]
     list_filter = [
         "lifecycle_stage",
@@ -242,7 +283,7 @@ class UseCaseAdmin(admin.ModelAdmin):
         _refresh_risk([form.instance])
 
 
-class _UseCaseLinkAdmin(admin.ModelAdmin):
+class _UseCaseLinkAdmin(GuardedModelAdmin):
     """A link row of a use case edited on its own: keeps the use case's risk current."""
 
     def save_model(self, request, obj, form, change):
@@ -261,7 +302,7 @@ class _UseCaseLinkAdmin(admin.ModelAdmin):
 
 
 @admin.register(VendorUse)
-class VendorUseAdmin(admin.ModelAdmin):
+class VendorUseAdmin(GuardedModelAdmin):
     list_display = ["use_case", "vendor", "model"]
     list_select_related = ["use_case", "vendor", "model", "model__vendor"]
     search_fields = ["use_case__name", "vendor__name", "model__name"]
@@ -286,7 +327,7 @@ class CredentialUseAdmin(_UseCaseLinkAdmin):
 
 
 @admin.register(Connection)
-class ConnectionAdmin(admin.ModelAdmin):
+class ConnectionAdmin(GuardedModelAdmin):
     list_display = ["source", "target", "what_flows", "classification"]
     list_filter = ["classification"]
     list_select_related = ["source", "target"]
@@ -296,7 +337,7 @@ class ConnectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(FoundationDocumentUse)
-class FoundationDocumentUseAdmin(admin.ModelAdmin):
+class FoundationDocumentUseAdmin(GuardedModelAdmin):
     list_display = ["use_case", "document", "version", "is_outdated"]
     list_select_related = ["use_case", "document"]
     search_fields = ["use_case__name", "document__name"]
@@ -311,7 +352,7 @@ class FoundationDocumentUseAdmin(admin.ModelAdmin):
 
 
 @admin.register(SecurityReview)
-class SecurityReviewAdmin(admin.ModelAdmin):
+class SecurityReviewAdmin(GuardedModelAdmin):
     """Reviews are shown and annotated here; their ``state`` only changes through the review
     services (``registry.choices.REVIEW_TRANSITIONS``), so it is read-only."""
 
@@ -325,7 +366,7 @@ class SecurityReviewAdmin(admin.ModelAdmin):
 
 
 @admin.register(ImportBatch)
-class ImportBatchAdmin(admin.ModelAdmin):
+class ImportBatchAdmin(GuardedModelAdmin):
     """A record of what an import did: written by ``import_inventory`` only, read-only here."""
 
     list_display = [
@@ -355,7 +396,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
 
 
 @admin.register(SecretRefusal)
-class SecretRefusalAdmin(admin.ModelAdmin):
+class SecretRefusalAdmin(GuardedModelAdmin):
     """Counted refusals of secret-looking values (never the value): read-only."""
 
     list_display = ["refused_at", "channel", "field", "secret_kind", "actor"]
@@ -371,7 +412,7 @@ class SecretRefusalAdmin(admin.ModelAdmin):
 
 
 @admin.register(UseCaseUserObjectPermission)
-class UseCaseUserGrantAdmin(admin.ModelAdmin):
+class UseCaseUserGrantAdmin(GuardedModelAdmin):
     """A use case shared with one person (view or change), beyond ownership and team rules."""
 
     list_display = ["content_object", "user", "permission"]
@@ -381,10 +422,30 @@ class UseCaseUserGrantAdmin(admin.ModelAdmin):
 
 
 @admin.register(UseCaseGroupObjectPermission)
-class UseCaseGroupGrantAdmin(admin.ModelAdmin):
+class UseCaseGroupGrantAdmin(GuardedModelAdmin):
     """A use case shared with a group (view or change)."""
 
     list_display = ["content_object", "group", "permission"]
     list_select_related = ["content_object", "group", "permission"]
     autocomplete_fields = ["content_object"]
     search_fields = ["content_object__name", "group__name"]
+
+
+@admin.register(HistoryEntry)
+class HistoryEntryAdmin(GuardedModelAdmin):
+    """The history, read-only: nobody adds, edits or deletes entries, not even here."""
+
+    list_display = ["at", "actor_label", "action", "object_repr", "summary", "request_id"]
+    list_filter = ["action", "content_type"]
+    list_select_related = ["content_type"]
+    search_fields = ["object_repr", "actor_label", "summary", "request_id"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

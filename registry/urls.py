@@ -13,6 +13,13 @@ urlpatterns = [
     path("use-cases/<int:pk>/", views.UseCaseDetailView.as_view(), name="use_case_detail"),
     path("use-cases/<int:pk>/retire/", views.UseCaseRetireView.as_view(), name="use_case_retire"),
     path("use-cases/<int:pk>/owners/", views.UseCaseOwnersView.as_view(), name="use_case_owners"),
+    path(
+        "use-cases/<int:pk>/accept-ownership/",
+        views.UseCaseAcceptOwnershipView.as_view(),
+        name="use_case_accept_ownership",
+    ),
+    path("ownership-gaps/", views.OwnershipGapsView.as_view(), name="ownership_gaps"),
+    path("people/<str:username>/", views.PersonDetailView.as_view(), name="person_detail"),
     path("credentials/<int:pk>/", views.CredentialDetailView.as_view(), name="credential_detail"),
     path("teams/", views.TeamListView.as_view(), name="team_list"),
     path("teams/<slug:slug>/", views.TeamDetailView.as_view(), name="team_detail"),

@@ -19,12 +19,19 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import TemplateView
 
-from accounts.choices import TeamKind
-from accounts.models import Team
-from accounts.permissions import can_change_use_case, can_reassign_owner, can_view_credential_details
+from accounts.choices import RoleGroup, TeamKind
+from accounts.models import Team, User
+from accounts.permissions import (
+    can_accept_ownership,
+    can_change_use_case,
+    can_reassign_owner,
+    can_view_credential_details,
+    can_view_ownership_gaps,
+)
 
 from .choices import AITechnique, LifecycleStage, ReviewStatus, RiskTier, UseCaseKind
 from .filtersets import SORTS, UseCaseFilterSet
@@ -32,6 +39,13 @@ from .forms import UseCaseOwnersForm
 from .models import Credential, UseCase, Vendor
 from .rules.risk import redact_reasons
 from .selectors.credentials import credential_detail
+from .selectors.ownership import (
+    ownership_gap_reason,
+    ownership_gap_teams,
+    ownership_gaps_for,
+    ownership_gaps_of_team,
+)
+from .selectors.people import person_credentials, person_for_page, person_use_cases
 from .selectors.teams import team_children, team_for_page, team_memberships, team_use_cases, teams_tree
 from .selectors.use_cases import use_case_detail, use_cases_sorted, use_cases_visible_to
 from .selectors.vendors import (
@@ -41,6 +55,7 @@ from .selectors.vendors import (
     vendor_use_cases,
     vendors_with_counts,
 )
+from .services.ownership import use_case_accept_ownership
 from .services.use_cases import use_case_reassign_owners, use_case_retire
 
 #: What each sort is called on the page, in the order the page offers them.
@@ -624,3 +639,112 @@ class VendorDetailView(LoginRequiredMixin, TemplateView):
             **_sorted_page(self.request, vendor_use_cases(vendor=vendor, user=self.request.user)),
         )
         return context
+
+
+# --- people and ownership gaps -----------------------------------------------------------
+
+
+class PersonDetailView(LoginRequiredMixin, TemplateView):
+    """``/people/<username>/``: a person (active or left), their teams and roles, the use cases
+    they own, back up and built, and the credentials they hold.
+
+    Lists show only what the viewer may see; a credential's details only where the viewer may
+    see them (the others are counted, never named).
+    """
+
+    template_name = "accounts/person_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        viewer = self.request.user
+        try:
+            person = person_for_page(username=kwargs["username"])
+        except User.DoesNotExist:
+            raise Http404("No person with this username.") from None
+        credentials, other_credentials = person_credentials(person=person, viewer=viewer)
+        roles = [
+            RoleGroup(group.name).label for group in person.groups.all() if group.name in RoleGroup.values
+        ]
+        if person.is_superuser:
+            roles.append("Admin")
+        context.update(
+            person=person,
+            memberships=list(person.memberships.all()),
+            roles=roles,
+            lists=person_use_cases(person=person, viewer=viewer),
+            credentials=credentials,
+            other_credentials=other_credentials,
+        )
+        return context
+
+
+@dataclass
+class OwnershipGapRow:
+    """A row of the ownership gaps page: the use case, why it is there, what the viewer may do."""
+
+    use_case: UseCase
+    reason: str
+    can_accept: bool
+    can_reassign: bool
+
+
+class OwnershipGapsView(LoginRequiredMixin, TemplateView):
+    """``/ownership-gaps/``: use cases without an active, confirmed owner (their owner left, only
+    a contact mailbox, flagged by offboarding), for leads (their teams) and for curators,
+    reviewers, responders and admins (every team). Anyone else gets a 404."""
+
+    template_name = "registry/ownership_gaps.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        if not can_view_ownership_gaps(user):
+            raise Http404("No such page.")
+        gaps = ownership_gaps_for(user)
+        selected = self.request.GET.get("team", "").strip()
+        if selected:
+            gaps = ownership_gaps_of_team(gaps, selected)
+        page, notice = paginate(self.request, gaps, settings.CATALOG_PAGE_SIZE)
+        context.update(
+            page_obj=page,
+            rows=[
+                OwnershipGapRow(
+                    use_case=use_case,
+                    reason=ownership_gap_reason(use_case),
+                    can_accept=can_accept_ownership(user, use_case),
+                    can_reassign=can_reassign_owner(user, use_case),
+                )
+                for use_case in page.object_list
+            ],
+            teams=ownership_gap_teams(user),
+            selected_team=selected,
+            notices=[notice] if notice else [],
+        )
+        return context
+
+
+class UseCaseAcceptOwnershipView(LoginRequiredMixin, View):
+    """``POST /use-cases/<pk>/accept-ownership/``: take (or confirm) ownership of a use case,
+    then go back to ``next`` (a page of this site) or to the use case."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        use_case = _visible_use_case_or_404(request.user, pk)
+        was_owner = use_case.owner_id == request.user.pk
+        try:
+            use_case_accept_ownership(use_case=use_case, actor=request.user)
+        except PermissionDenied:
+            raise Http404("You may not accept ownership of this use case.") from None
+        messages.success(
+            request,
+            f"You confirmed that you own “{use_case.name}”."
+            if was_owner
+            else f"You are now the owner of “{use_case.name}”.",
+        )
+        target = request.POST.get("next", "")
+        if target and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return redirect(target)
+        return redirect(use_case)

@@ -1,7 +1,7 @@
-"""API routes under ``/api/`` (namespace ``api``): ``auth/token/``, ``use-cases/``, ``teams/``,
-``vendors/``. The schema and its docs are routed in ``config/urls.py``."""
+"""API routes under ``/api/`` (namespace ``api``): ``use-cases/``, ``teams/``, ``vendors/``. The
+schema, its docs and the token login (``auth/token/``, ``accounts.api``) are routed in
+``config/urls.py``."""
 
-from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from . import views
@@ -14,6 +14,5 @@ router.register("teams", views.TeamViewSet, basename="team")
 router.register("vendors", views.VendorViewSet, basename="vendor")
 
 urlpatterns = [
-    path("auth/token/", views.AuthTokenView.as_view(), name="auth_token"),
     *router.urls,
 ]

@@ -1,4 +1,4 @@
-"""The registry's read-only API: use cases, teams, vendors, and the token login.
+"""The registry's read-only API: use cases, teams and vendors (the token login is ``accounts.api``).
 
 Views are thin: every queryset comes from a selector restricted to the asker, the use-case
 list is filtered by the catalog page's own ``UseCaseFilterSet`` and ordered by its
@@ -7,10 +7,8 @@ list is filtered by the catalog page's own ``UseCaseFilterSet`` and ordered by i
 
 import django_filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import serializers, viewsets
-from rest_framework.authtoken.serializers import AuthTokenSerializer
-from rest_framework.authtoken.views import ObtainAuthToken
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import viewsets
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 
@@ -36,32 +34,6 @@ class RegistryPagination(PageNumberPagination):
 
     page_size_query_param = "page_size"
     max_page_size = 200
-
-
-class AuthTokenView(ObtainAuthToken):
-    """Exchange a username and password for the person's API token.
-
-    Bad credentials or missing fields answer 400 with field errors; the token is then sent
-    as ``Authorization: Token <key>``.
-    """
-
-    # The login itself needs no authentication (and must not demand a CSRF token from a
-    # browser that happens to hold a session).
-    authentication_classes: list = []
-
-    @extend_schema(
-        operation_id="auth_token_create",
-        summary="Get an API token",
-        tags=["auth"],
-        request=AuthTokenSerializer,
-        responses={
-            200: inline_serializer("AuthTokenResponse", {"token": serializers.CharField()}),
-            400: OpenApiResponse(description="Missing fields or wrong username or password."),
-        },
-        auth=[],
-    )
-    def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
 
 
 @extend_schema(tags=["use cases"])

@@ -1,10 +1,13 @@
 """Importing a spreadsheet inventory of AI use cases (``import_inventory``).
 
 The sheet is read and checked first (``registry.importers``): a bad file raises before
-anything is written. Its rows become records or rejections; the records are then written in
-one transaction with a fixed number of queries per 500 rows, whatever the file's size:
-existing use cases, teams, people, vendors and models are loaded up front, and the writes
-are ``bulk_create``/``bulk_update``. Re-importing the same file changes nothing.
+anything is written. Every cell then passes the secret guard (``registry.secret_guard``)
+before any layout reads it: a row holding a secret-looking value is rejected, its value
+redacted in the report, and the refusal counted. The rows become records or rejections;
+the records are then written in one transaction with a fixed number of queries per 500
+rows, whatever the file's size: existing use cases, teams, people, vendors and models are
+loaded up front, and the writes are ``bulk_create``/``bulk_update``. Re-importing the same
+file changes nothing.
 """
 
 import csv
@@ -25,9 +28,9 @@ from accounts.models import Team
 from ..choices import UNSAFE_CREDENTIAL_STORAGE, CredentialStorage, ReviewSource, ReviewState, ReviewStatus
 from ..exceptions import ImportFileError
 from ..importers.layouts import layout_detect, sheet_parse
-from ..importers.mapping import mapping_parse, mapping_prepare
-from ..importers.readers import table_read
-from ..importers.records import ParsedSheet, TeamRef, UseCaseRecord
+from ..importers.mapping import MAPPING_FIELDS, mapping_parse, mapping_prepare
+from ..importers.readers import Table, table_read
+from ..importers.records import ParsedSheet, Rejection, TeamRef, UseCaseRecord
 from ..models import (
     AIModel,
     CredentialUse,
@@ -39,6 +42,13 @@ from ..models import (
     VendorUse,
 )
 from ..rules.risk import DataFact, RiskFacts, risk_assess
+from ..secret_guard import (
+    SecretFinding,
+    secret_findings,
+    secret_redaction,
+    secret_refusals_record,
+    secret_scan,
+)
 
 #: Rows per INSERT/UPDATE and per ``IN (...)`` lookup.
 BATCH_SIZE = 500
@@ -55,7 +65,8 @@ class ImportResult:
             the rows of one agency and product).
         rejected: rows not imported.
         rejected_rows: each rejected row as read, plus ``"reason"`` and ``"row_number"``
-            (the spreadsheet row, the header being row 1).
+            (the spreadsheet row, the header being row 1). A cell that looks like a secret is
+            replaced by ``"[redacted: looks like a <kind>]"``.
         duplicate_keys: source ids that appear more than once in their agency or team
             (``"DOJ:DOJ-0357"``); their rows got fallback keys.
         rejects_path: the rejected-rows CSV written, or ``None``.
@@ -97,15 +108,22 @@ def inventory_import(
 
     Returns:
         ``ImportResult``. Each row is either imported (created, updated or unchanged) or
-        rejected with a reason; a bad row never stops the import.
+        rejected with a reason; a bad row never stops the import. A row with a cell that
+        looks like a secret is rejected ("column X looks like a <kind>; record where it is
+        stored, not its value"), the cell redacted in ``rejected_rows`` and the CSV, and one
+        ``SecretRefusal`` (channel "import") is counted per such cell, also in a dry run
+        (the refusal happened; it is written before the import's transaction).
 
     Raises:
-        ImportFileError: a bad file or mapping (see ``registry.exceptions``); nothing is
-            written then.
+        ImportFileError: a bad file or mapping (see ``registry.exceptions``), including a
+            header or a mapping default that looks like a secret; nothing is written then
+            but the refusal count.
     """
     path = Path(path)
     table = table_read(path)
+    table, secret_rejections = _secrets_screen(table, file_name=path.name, actor=actor)
     if mapping is not None:
+        _mapping_secrets_screen(mapping, actor=actor)
         sheet = mapping_parse(table, mapping_prepare(mapping, table.headers))
     else:
         layout = layout_detect(table.headers)
@@ -117,6 +135,9 @@ def inventory_import(
                 "give a column mapping with --mapping FILE"
             )
         sheet = sheet_parse(table, layout)
+    if secret_rejections:
+        sheet.rejections = sorted(sheet.rejections + secret_rejections, key=lambda r: r.row_number)
+        sheet.rows_total += len(secret_rejections)
     if rejects_path is not None:
         rejects_path = Path(rejects_path).resolve()
         if not os.access(rejects_path.parent, os.W_OK):
@@ -143,6 +164,100 @@ def inventory_import(
         if dry_run:
             transaction.set_rollback(True)
     return result
+
+
+# --- the secret guard ------------------------------------------------------------------------
+
+
+def _secret_reason(findings: dict[str, SecretFinding]) -> str:
+    """``"column X looks like an OpenAI API key; record where it is stored, not its value"``."""
+    parts = [
+        f"column {column} looks like {finding.kind_with_article}" for column, finding in findings.items()
+    ]
+    return "; ".join(parts) + "; record where it is stored, not its value"
+
+
+def _secrets_screen(table: Table, *, file_name: str, actor) -> tuple[Table, list[Rejection]]:
+    """Take out the rows holding a cell that looks like a secret, before any layout reads them.
+
+    Every cell of every row is scanned (they all end in a use case: its fields, its team,
+    vendors, review, and ``source_row``, the row as read). Each distinct cell text is scanned
+    once: most cells of an inventory repeat ("Yes", "Deployed", an agency's name).
+
+    Returns:
+        ``(the table without those rows, their rejections)``; a rejection's row has each
+        refused cell replaced by ``"[redacted: looks like a <kind>]"``. One ``SecretRefusal``
+        per refused cell has been written (before the import's transaction).
+
+    Raises:
+        ImportFileError: a header looks like a secret (it would be kept in every row).
+    """
+    seen: dict[str, SecretFinding | None] = {}
+
+    def scan(value: str) -> SecretFinding | None:
+        if len(value) < 6:
+            return None
+        if value not in seen:
+            seen[value] = secret_scan(value)
+        return seen[value]
+
+    refused_headers = [(f"header {n}", f) for n, h in enumerate(table.headers, start=1) if (f := scan(h))]
+    if refused_headers:
+        secret_refusals_record(refused_headers, channel="import", actor=actor)
+        label, finding = refused_headers[0]
+        raise ImportFileError(
+            f"{file_name}: {label} looks like {finding.kind_with_article}; "
+            "record where it is stored, not its value"
+        )
+    rows, numbers, rejections, refused = [], [], [], []
+    for number, row in zip(table.row_numbers, table.rows, strict=True):
+        findings = {column: f for column, value in row.items() if value and (f := scan(value))}
+        if not findings:
+            rows.append(row)
+            numbers.append(number)
+            continue
+        redacted = {
+            column: secret_redaction(findings[column]) if column in findings else value
+            for column, value in row.items()
+        }
+        rejections.append(Rejection(number, redacted, _secret_reason(findings)))
+        refused.extend(findings.items())
+    seen.clear()  # the scanned texts, refused values among them, are not kept
+    if not refused:
+        return table, []
+    secret_refusals_record(refused, channel="import", actor=actor)
+    screened = Table(
+        headers=table.headers,
+        rows=rows,
+        row_numbers=numbers,
+        sha256=table.sha256,
+        file_format=table.file_format,
+    )
+    return screened, rejections
+
+
+def _mapping_secrets_screen(mapping, *, actor) -> None:
+    """Refuse a mapping holding a secret-looking value anywhere (a default would fill cells;
+    the mapping's own error messages quote its names).
+
+    Raises:
+        ImportFileError: naming the default (or "the mapping") and what it looks like, never
+            the value.
+    """
+    if not isinstance(mapping, dict):
+        return
+    defaults = mapping.get("defaults") if isinstance(mapping.get("columns"), dict) else None
+    labelled = {}
+    if isinstance(defaults, dict):
+        labelled = {f"mapping default {n}": {n: v} for n, v in defaults.items() if n in MAPPING_FIELDS}
+    labelled["mapping"] = mapping  # the rest: column names, unknown fields
+    findings = secret_findings(labelled)
+    if findings:
+        label, finding = next(iter(findings.items()))  # one refusal for the one file
+        secret_refusals_record({label: finding}, channel="import", actor=actor)
+        raise ImportFileError(
+            f"{label} looks like {finding.kind_with_article}; record where it is stored, not its value"
+        )
 
 
 def _chunks(items: list, size: int = BATCH_SIZE) -> Iterable[list]:

@@ -31,6 +31,24 @@
       if (details) { updateDropdownSummary(details); }
     });
 
+    // "Copy" buttons (a new API token on the profile page): hidden without this script, where
+    // the text is still selectable by hand; shown again after an htmx swap brings one in.
+    function showCopyButtons(root) {
+      (root.querySelectorAll ? root : document).querySelectorAll("button[data-copy][hidden]").forEach(function (b) {
+        b.hidden = false;
+      });
+    }
+    showCopyButtons(document);
+    document.body.addEventListener("htmx:load", function (event) { showCopyButtons(event.target); });
+    document.addEventListener("click", function (event) {
+      var button = event.target.closest && event.target.closest("button[data-copy]");
+      var source = button && document.querySelector(button.getAttribute("data-copy"));
+      if (!source || !navigator.clipboard) { return; }
+      navigator.clipboard.writeText(source.textContent.trim()).then(function () {
+        button.textContent = "Copied";
+      });
+    });
+
     if (!window.htmx) { return; }
 
     // Leave empty filters out of the GET the form sends, so the URL that htmx pushes stays

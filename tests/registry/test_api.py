@@ -658,7 +658,9 @@ def test_credential_details_in_the_detail_follow_the_matrix(role, team_member, s
     CredentialUseFactory(
         use_case=use_case,
         credential=CredentialFactory(
-            name="HubSpot key", storage=choices.CredentialStorage.LAPTOP_ENV_FILE, vault_reference="op://mk/hs"
+            name="HubSpot key",
+            storage=choices.CredentialStorage.LAPTOP_ENV_FILE,
+            vault_reference="op://mk/hs",
         ),
     )
     person = UserFactory()

@@ -54,7 +54,7 @@ def test_schema_is_openapi_3_and_documents_every_endpoint(client):
         "page_size",
     }
     token_responses = paths["/api/auth/token/"]["post"]["responses"]
-    assert set(token_responses) == {"200", "400"}
+    assert set(token_responses) == {"200", "400", "429"}
 
 
 @pytest.mark.django_db
