@@ -530,15 +530,14 @@ def _wordy(value: str) -> bool:
     return bool(re.fullmatch(r"[A-Za-z]{2,}(?:[-_'][A-Za-z]{2,})*\.?", value))
 
 
-# High-entropy strings. Candidates are runs of base64/URL-safe characters of 20 or more once
-# URLs, e-mail addresses and vault references are masked; a candidate is a secret when it is
+# High-entropy strings. Candidates are runs of base64/URL-safe characters of 20 or more in
+# words that are not URLs, e-mail addresses or vault references; a candidate is a secret when it is
 # random-looking: a long hex string, or mixed case with digits, high Shannon entropy, frequent
 # switches between lower case, upper case and digits, and few word-like runs (ids, CamelCase
 # names, model names and paths are made of words and short dashed parts).
-_MASK = re.compile(
-    r"(?i)\b[a-z][a-z0-9+.\-]*://\S+|\bwww\.\S+|[^\s@]+@[^\s@]+\.[a-z]{2,}\b"
-    r"|\barn:aws[a-z\-]*:\S+|\bprojects/\S+/secrets/\S+"
-)
+#: Words that are URLs, e-mail addresses or vault references (literal tests: no backtracking
+#: on long words).
+_NOT_A_CANDIDATE = re.compile(r"://|@|^www\.|^arn:|/secrets/", re.I)
 _CANDIDATE = re.compile(r"[A-Za-z0-9+/=_\-.~]{20,}")
 _SEPARATORS = re.compile(r"[\-_./+=~]+")
 _UUID = re.compile(_UUID_HEX)
@@ -599,13 +598,13 @@ def high_entropy_token(token: str) -> bool:
 
 
 def _high_entropy(text: str) -> bool:
-    # Only words of 20+ characters can hold a candidate (most prose has none): mask the URLs,
-    # e-mail addresses and vault references among them, then look at their candidates.
+    # Only words of 20+ characters can hold a candidate (most prose has none). URLs, e-mail
+    # addresses and vault references are not candidates (a key inside a URL is found by the
+    # provider and assignment rules).
     for word in text.split():
-        if len(word) < ENTROPY_MIN_LENGTH:
+        if len(word) < ENTROPY_MIN_LENGTH or _NOT_A_CANDIDATE.search(word):
             continue
-        masked = _MASK.sub(" ", word)
-        if any(high_entropy_token(m.group()) for m in _CANDIDATE.finditer(masked)):
+        if any(high_entropy_token(m.group()) for m in _CANDIDATE.finditer(word)):
             return True
     return False
 

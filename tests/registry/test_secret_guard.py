@@ -169,6 +169,25 @@ def test_random_keys_without_a_known_format_are_caught_as_high_entropy():
         assert caught >= 0.9 * len(keys), (length, caught)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a_" * 50_000 + " token",  # many possible starts of a "name = value"
+        "key=" * 25_000,
+        "x" * 200_000 + " password",  # one very long word
+        "http://" + "a:" * 50_000 + " @",
+        "a@" * 50_000,
+        "The tool drafts replies to inbound leads; a rep reviews each one. " * 1_500,
+    ],
+    ids=["separators", "assignments", "long-word", "url-like", "at-signs", "prose"],
+)
+def test_a_large_pasted_text_is_scanned_in_linear_time(text):
+    """No rule backtracks badly: 100-200 KB texts take well under a second each."""
+    started = time.perf_counter()
+    secret_scan(text)
+    assert time.perf_counter() - started < 2
+
+
 @pytest.mark.parametrize("text", ACCEPTED)
 def test_ordinary_texts_vault_references_urls_and_ids_are_accepted(text):
     assert secret_scan(text) is None
