@@ -198,6 +198,9 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
+# Do not hold a web request retrying a broker that is down: the notification outbox keeps the
+# work and the beat job sends it later.
+CELERY_TASK_PUBLISH_RETRY = False
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="registry@localhost")
@@ -215,6 +218,30 @@ CATALOG_PAGE_SIZE = env.int("CATALOG_PAGE_SIZE", default=50)
 # Days an approved security review lasts, per risk tier (the re-review cadence: DESIGN.md,
 # "Security review"). A policy, not a deployment setting, so it is not read from the environment.
 REVIEW_EXPIRY_DAYS = {"critical": 90, "high": 180, "medium": 365, "low": 730}
+# Days a reviewer has to decide a requested review, per risk tier (the queue's due dates).
+REVIEW_SLA_DAYS = {"critical": 2, "high": 5, "medium": 10, "low": 15}
+# The review policy: tiers whose builders self-attest (approved at once against the checklist)
+# instead of waiting for a reviewer. A regulated company sets REVIEW_SELF_ATTEST_TIERS= (none).
+REVIEW_SELF_ATTEST_TIERS = env.list("REVIEW_SELF_ATTEST_TIERS", default=["low"])
+# Share of self-attestations sent to the queue for a reviewer's spot check (0.0 to 1.0).
+SELF_ATTESTATION_SAMPLE_RATE = env.float("SELF_ATTESTATION_SAMPLE_RATE", default=0.10)
+# Owners are warned this many days before an approval expires.
+REVIEW_EXPIRY_WARNING_DAYS = 30
+# A credential is due for rotation when not rotated for this many days or expiring within the next.
+CREDENTIAL_ROTATION_DAYS = env.int("CREDENTIAL_ROTATION_DAYS", default=90)
+CREDENTIAL_EXPIRY_WARNING_DAYS = env.int("CREDENTIAL_EXPIRY_WARNING_DAYS", default=14)
+
+# Celery beat: the registry's periodic jobs (`make beat`). Each also runs as a management command.
+CELERY_BEAT_SCHEDULE = {
+    # Send notifications still pending (e.g. the broker was down when they were written).
+    "deliver-pending-notifications": {"task": "registry.tasks.notifications_deliver_pending", "schedule": 60.0},
+    # Approvals past their expiry become expired; owners are told (manage.py sweep_review_expiry).
+    "review-expiry-sweep": {"task": "registry.tasks.review_expiry_sweep", "schedule": 24 * 3600.0},
+    # Credentials not rotated for CREDENTIAL_ROTATION_DAYS or expiring soon (manage.py sweep_credential_rotation).
+    "credential-rotation-sweep": {"task": "registry.tasks.credential_rotation_sweep", "schedule": 24 * 3600.0},
+    # Each team lead's weekly digest of what needs attention (manage.py send_lead_digests).
+    "lead-digest": {"task": "registry.tasks.lead_digests_send", "schedule": 7 * 24 * 3600.0},
+}
 
 # The site's address as people reach it, for links in emails (no request to build them from).
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")

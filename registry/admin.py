@@ -24,6 +24,7 @@ from .models import (
     FoundationDocumentUse,
     HistoryEntry,
     ImportBatch,
+    Notification,
     SecretRefusal,
     SecurityReview,
     UseCase,
@@ -448,4 +449,20 @@ class HistoryEntryAdmin(GuardedModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(GuardedModelAdmin):
+    """The notification outbox: what was sent, what is pending, what failed (read-only)."""
+
+    list_display = ["created_at", "kind", "to_email", "subject", "sent_at", "attempts", "last_error"]
+    list_filter = ["kind", ("sent_at", admin.EmptyFieldListFilter)]
+    search_fields = ["to_email", "subject"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

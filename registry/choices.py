@@ -157,6 +157,8 @@ REVIEW_TRANSITIONS = {
     "reject": ({ReviewState.REQUESTED, ReviewState.IN_REVIEW}, ReviewState.REJECTED),
     "resubmit": ({ReviewState.CHANGES_REQUESTED}, ReviewState.REQUESTED),
     "expire": ({ReviewState.APPROVED}, ReviewState.EXPIRED),
+    # Only for a sampled self-attestation that a reviewer's spot check finds wanting.
+    "spot_check_fail": ({ReviewState.APPROVED}, ReviewState.CHANGES_REQUESTED),
 }
 
 #: Review states in which a review is still open (waiting on a reviewer or a builder).

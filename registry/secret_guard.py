@@ -13,7 +13,7 @@ How a text is scanned (``secret_scan``), first match wins:
    name: Anthropic, modern OpenAI keys (``sk-proj-``/``sk-svcacct-``: it caught about a
    quarter of random ones), Google API keys and OAuth client secrets, HubSpot private app
    tokens, Salesforce access tokens, fine-grained GitHub tokens, AWS secret access keys,
-   Azure connection strings and SAS signatures, Slack webhooks, Stripe test and webhook
+   Azure connection strings and SAS signatures, Slack webhooks, Stripe test keys and webhook
    secrets, npm tokens. Formats as documented by the providers and gitleaks' public rule
    set (https://github.com/gitleaks/gitleaks, ``cmd/generate/config/rules``).
 2. detect-secrets' plugins (AWS access key ids, classic GitHub tokens, GitLab, Slack,
@@ -265,10 +265,11 @@ _PROVIDER_RULES: tuple[_Rule, ...] = (
         "azurekv://team-vault/azure-key",
     ),
     _Rule(
-        "stripe",
+        # Live keys are detect-secrets'; test keys still open the account's test data.
+        "stripe-test",
         "Stripe secret key",
-        re.compile(_B + r"(?:sk|rk)_(?:live|test)_[0-9a-zA-Z]{16,}"),
-        ("k_live_", "k_test_"),
+        re.compile(_B + r"(?:sk|rk)_test_[0-9a-zA-Z]{16,}"),
+        ("k_test_",),
         "vault://team/stripe",
     ),
     _Rule(
@@ -285,6 +286,15 @@ _PROVIDER_RULES: tuple[_Rule, ...] = (
         ("npm_",),
         "vault://team/npm",
     ),
+)
+
+#: Every provider rule's hints in one pattern each (case-sensitive, lower case): one C-speed
+#: search tells whether any provider rule needs a closer look (most texts: none).
+_PROVIDER_HINTS = re.compile(
+    "|".join(re.escape(h) for r in _PROVIDER_RULES if not r.lowered for h in r.hints)
+)
+_PROVIDER_HINTS_LOWER = re.compile(
+    "|".join(re.escape(h) for r in _PROVIDER_RULES if r.lowered for h in r.hints)
 )
 
 # --- detect-secrets: configured once per process ---------------------------------------------
@@ -402,16 +412,24 @@ _DS_KEYWORDS = (
 )
 
 
+_LONG_WORD = re.compile(r"\S{16,}")
+_DS_KEYWORD_RE = re.compile("|".join(re.escape(k) for k in _DS_KEYWORDS))
+
+
+def _token_like(word: str) -> bool:
+    return any(c.isdigit() for c in word) or sum(c.isupper() for c in word) >= 2
+
+
 def _detect_secrets_may_match(line: str) -> bool:
     """The pre-filter: could one of detect-secrets' plugins match this line at all?
 
-    Every token plugin needs 16+ characters without a space; the others need a keyword or
-    a URL with credentials. Prose lines (most of a spreadsheet) have neither.
+    Every token plugin needs 16+ characters without a space that mix in digits or capitals
+    (random tokens do; "interoperability." does not); the others need a keyword or a URL with
+    credentials. Prose lines (most of a spreadsheet) have neither.
     """
-    if any(len(word) >= 16 for word in line.split()):
+    if any(_token_like(word) for word in _LONG_WORD.findall(line)):
         return True
-    lower = line.lower()
-    return any(k in lower for k in _DS_KEYWORDS) or ("://" in line and "@" in line)
+    return _DS_KEYWORD_RE.search(line.lower()) is not None or ("://" in line and "@" in line)
 
 
 # --- our generic rules -----------------------------------------------------------------------
@@ -629,9 +647,10 @@ def secret_scan(text: str) -> SecretFinding | None:
     if not text or len(text) < 6:
         return None
     lower = text.lower()
-    for rule in _PROVIDER_RULES:
-        if rule.search(text, lower):
-            return SecretFinding(rule.kind, rule.name, rule.reference)
+    if _PROVIDER_HINTS.search(text) or _PROVIDER_HINTS_LOWER.search(lower):
+        for rule in _PROVIDER_RULES:
+            if rule.search(text, lower):
+                return SecretFinding(rule.kind, rule.name, rule.reference)
 
     types = _detect_secrets_types(text)
     specific = [t for t in types if t != _DS_KEYWORD]

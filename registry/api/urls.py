@@ -4,7 +4,7 @@ schema, its docs and the token login (``auth/token/``, ``accounts.api``) are rou
 
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import reviews, views
 
 app_name = "api"
 
@@ -12,6 +12,8 @@ router = SimpleRouter()
 router.register("use-cases", views.UseCaseViewSet, basename="use-case")
 router.register("teams", views.TeamViewSet, basename="team")
 router.register("vendors", views.VendorViewSet, basename="vendor")
+router.register("reviews", reviews.ReviewViewSet, basename="review")
+router.register("history", reviews.HistoryViewSet, basename="history")
 
 urlpatterns = [
     *router.urls,

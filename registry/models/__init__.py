@@ -4,6 +4,7 @@ from .catalog import AIModel, Credential, DataSource, FoundationDocument, Vendor
 from .guard import SecretRefusal
 from .history import HistoryEntry
 from .imports import ImportBatch
+from .notifications import Notification
 from .permissions import UseCaseGroupObjectPermission, UseCaseUserObjectPermission
 from .reviews import SecurityReview
 from .use_cases import Connection, CredentialUse, DataAccess, FoundationDocumentUse, UseCase, VendorUse
@@ -19,6 +20,7 @@ __all__ = [
     "FoundationDocumentUse",
     "HistoryEntry",
     "ImportBatch",
+    "Notification",
     "SecretRefusal",
     "SecurityReview",
     "UseCase",

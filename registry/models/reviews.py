@@ -28,6 +28,15 @@ class SecurityReview(models.Model):
         related_name="reviews_requested",
     )
     requested_at = models.DateTimeField()
+    request_note = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Why it was requested: a submission, a material change, a breach.",
+    )
+    spot_check = models.BooleanField(
+        default=False, help_text="A self-attestation sampled for a reviewer to check afterwards."
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

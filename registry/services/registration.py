@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.permissions import can_change_use_case, can_create_use_case
@@ -26,7 +25,6 @@ from ..choices import (
     CredentialKind,
     CredentialStorage,
     DataClassification,
-    ReviewState,
 )
 from ..models import (
     AIModel,
@@ -45,7 +43,7 @@ from ..models import (
 )
 from ..secret_guard import secret_guard
 from .history import diff, history_record, snapshot
-from .reviews import use_case_refresh_review_status
+from .reviews import material_facts, review_reopen_if_needed, use_case_submit_or_resubmit
 from .risk import use_case_refresh_risk
 
 #: The use case's own fields a registration may set (computed ones are never among them).
@@ -73,6 +71,11 @@ EDITABLE_FIELDS = [
     "hours_saved_per_week",
     "monthly_cost",
 ]
+
+
+#: What a registration must say (what a marketer knows): name, what it does, kind, team and
+#: where it runs; plus at least one vendor or model (``links.vendors``).
+REQUIRED_FIELDS = ("name", "purpose", "kind", "team", "platform")
 
 
 @dataclass
@@ -183,10 +186,10 @@ def _validate(fields: dict, links: RegistrationLinks, *, partial: bool) -> None:
     def add(name, message):
         errors.setdefault(name, []).append(message)
 
-    for required in ("name", "purpose", "kind", "team"):
+    for required in REQUIRED_FIELDS:
         if (not partial or required in fields) and not fields.get(required):
             add(required, "This field is required.")
-    if not partial and not links.vendors:
+    if (not partial or links.vendors is not None) and not links.vendors:
         add("vendors", "Name at least one vendor or model it calls (your own if it runs on none).")
     owner, backup = fields.get("owner"), fields.get("backup_owner")
     if backup is not None and owner is not None and backup.pk == owner.pk:
@@ -449,6 +452,7 @@ def use_case_edit(
     _validate(fields, links, partial=True)
     with transaction.atomic():
         use_case = UseCase.objects.select_for_update().get(pk=use_case.pk)
+        material_before = material_facts(use_case)
         before = snapshot(use_case, list(fields))
         for name, value in fields.items():
             setattr(use_case, name, value)
@@ -465,12 +469,14 @@ def use_case_edit(
                 changes=changed,
                 summary="; ".join(link_changes) or "changed",
             )
+        # A material change or a broken condition puts an approved use case back to requested.
+        review_reopen_if_needed(use_case=use_case, before=material_before, actor=actor)
     return RegistrationResult(use_case=use_case, created=False, changed_fields=list(changed))
 
 
-@transaction.atomic
-def use_case_submit(*, actor, use_case: UseCase) -> SecurityReview:
-    """Submit a use case for security review: registers a draft and opens a requested review.
+def use_case_submit(*, actor, use_case: UseCase, note: str = "") -> SecurityReview:
+    """Submit a use case for security review: registers a draft and opens a requested review,
+    or resubmits one waiting on changes (``registry.services.reviews``).
 
     Returns:
         The open review (an existing open one is returned as it is).
@@ -478,27 +484,4 @@ def use_case_submit(*, actor, use_case: UseCase) -> SecurityReview:
     Raises:
         PermissionDenied: ``actor`` may not change the use case.
     """
-    use_case = UseCase.objects.select_for_update().get(pk=use_case.pk)
-    if not can_change_use_case(actor, use_case):
-        raise PermissionDenied("You may not submit this use case.")
-    open_review = use_case.reviews.filter(
-        state__in=[ReviewState.REQUESTED, ReviewState.IN_REVIEW, ReviewState.CHANGES_REQUESTED]
-    ).first()
-    if open_review is not None:
-        return open_review
-    if use_case.is_draft:
-        use_case.is_draft = False
-        use_case.save(update_fields=["is_draft", "updated_at"])
-    review = SecurityReview.objects.create(
-        use_case=use_case, requested_by=actor, requested_at=timezone.now(), state=ReviewState.REQUESTED
-    )
-    use_case_refresh_review_status(use_case=use_case)
-    history_record(
-        actor=actor,
-        action=HistoryEntry.Action.TRANSITION,
-        obj=review,
-        use_case=use_case,
-        changes={"state": [None, ReviewState.REQUESTED]},
-        summary="submitted for security review",
-    )
-    return review
+    return use_case_submit_or_resubmit(use_case=use_case, actor=actor, note=note)

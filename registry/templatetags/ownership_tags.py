@@ -23,3 +23,11 @@ def may_accept_ownership(user, use_case) -> bool:
     """``{% may_accept_ownership user use_case as can_accept %}``: whether to offer the
     "Accept ownership" button (``accounts.permissions.can_accept_ownership``)."""
     return can_accept_ownership(user, use_case)
+
+
+@register.filter
+def may_see_review_queue(user) -> bool:
+    """Whether the navigation shows "Reviews" (reviewers, responders and admins)."""
+    from accounts.permissions import standing_of
+
+    return standing_of(user).reads_everything

@@ -24,3 +24,9 @@ def risk_badge(tier: str) -> str:
     if tier not in _RISK_LABELS:
         return format_html('<span class="badge risk risk-unknown">{}</span>', "Unknown")
     return format_html('<span class="badge risk risk-{}">{}</span>', tier, _RISK_LABELS[tier])
+
+
+@register.filter
+def split_commas(value: str) -> list[str]:
+    """``"a,b,c"`` -> ``["a", "b", "c"]`` (for short fixed choice lists in templates)."""
+    return [part.strip() for part in str(value).split(",")]

@@ -12,23 +12,42 @@ from .directory import (
     VendorDetailView,
     VendorListView,
 )
+from .my_use_cases import MyTeamUseCasesView, MyUseCasesView
 from .ownership import OwnershipGapsView
+from .registration import (
+    UseCaseFormView,
+    UseCasePickerView,
+    UseCaseRiskPreviewView,
+    UseCaseSimilarView,
+    UseCaseSubmitView,
+)
+from .reviews import ReviewActionView, ReviewDetailView, ReviewQueueView
 from .use_cases import UseCaseAcceptOwnershipView, UseCaseDetailView, UseCaseOwnersView, UseCaseRetireView
 
 __all__ = [
     "EXPORT_HEADER",
     "SORT_LABELS",
     "CredentialDetailView",
+    "MyTeamUseCasesView",
+    "MyUseCasesView",
     "OwnershipGapsView",
     "PersonDetailView",
+    "ReviewActionView",
+    "ReviewDetailView",
+    "ReviewQueueView",
     "TeamDetailView",
     "TeamListView",
     "UseCaseAcceptOwnershipView",
     "UseCaseDetailView",
     "UseCaseExportView",
+    "UseCaseFormView",
     "UseCaseListView",
     "UseCaseOwnersView",
+    "UseCasePickerView",
     "UseCaseRetireView",
+    "UseCaseRiskPreviewView",
+    "UseCaseSimilarView",
+    "UseCaseSubmitView",
     "VendorDetailView",
     "VendorListView",
     "csv_safe",

@@ -8,7 +8,6 @@ from django.views.generic import TemplateView
 from accounts.choices import RoleGroup
 from accounts.models import Team, User
 
-from ..choices import LifecycleStage, ReviewStatus, RiskTier, UseCaseKind
 from ..models import Credential, Vendor
 from ..selectors.credentials import credential_detail
 from ..selectors.people import person_credentials, person_for_page, person_use_cases
@@ -20,57 +19,7 @@ from ..selectors.vendors import (
     vendor_use_cases,
     vendors_with_counts,
 )
-from .catalog import paginate
-
-#: What each sort is called on the page, in the order the page offers them.
-SORT_LABELS = {
-    "relevance": "Relevance",
-    "name": "Name A–Z",
-    "-name": "Name Z–A",
-    "updated": "Recently updated",
-    "-updated": "Least recently updated",
-    "team": "Team",
-    "stage": "Stage",
-    "risk": "Risk, highest first",
-}
-
-#: The catalog's query parameters as people read them (notices and filter chips).
-FILTER_LABELS = {
-    "q": "Search",
-    "search": "Search",
-    "team": "Team",
-    "stage": "Stage",
-    "kind": "Kind",
-    "vendor": "Vendor",
-    "risk_tier": "Risk tier",
-    "review_status": "Review status",
-    "high_impact": "High-impact",
-    "personal_data": "Personal data",
-    "named_owner": "Named owner",
-}
-
-#: Multiple-choice filters: parameter -> choices (one chip per chosen value).
-MULTI_FILTERS = {
-    "stage": LifecycleStage,
-    "kind": UseCaseKind,
-    "risk_tier": RiskTier,
-    "review_status": ReviewStatus,
-}
-
-#: Yes/no filters (any other value is ignored with a notice).
-BOOLEAN_FILTERS = ("high_impact", "personal_data", "named_owner")
-
-#: Columns no list row or export shows: the imported source row and the search vector are
-#: the big ones (kilobytes per row); loading them would dominate a list's time.
-LIST_DEFERRED_FIELDS = (
-    "source_row",
-    "search_vector",
-    "description",
-    "outputs",
-    "human_in_the_loop",
-    "high_impact_justification",
-    "risk_reasons",
-)
+from .catalog import LIST_DEFERRED_FIELDS, SORT_LABELS, paginate
 
 # --- credentials -------------------------------------------------------------------------
 

@@ -15,63 +15,12 @@ from accounts.permissions import (
     can_view_credential_details,
 )
 
-from ..choices import LifecycleStage, ReviewStatus, RiskTier, UseCaseKind
 from ..forms import UseCaseOwnersForm
 from ..models import UseCase
 from ..rules.risk import redact_reasons
 from ..selectors.use_cases import use_case_detail
 from ..services.ownership import use_case_accept_ownership
 from ..services.use_cases import use_case_reassign_owners, use_case_retire
-
-#: What each sort is called on the page, in the order the page offers them.
-SORT_LABELS = {
-    "relevance": "Relevance",
-    "name": "Name A–Z",
-    "-name": "Name Z–A",
-    "updated": "Recently updated",
-    "-updated": "Least recently updated",
-    "team": "Team",
-    "stage": "Stage",
-    "risk": "Risk, highest first",
-}
-
-#: The catalog's query parameters as people read them (notices and filter chips).
-FILTER_LABELS = {
-    "q": "Search",
-    "search": "Search",
-    "team": "Team",
-    "stage": "Stage",
-    "kind": "Kind",
-    "vendor": "Vendor",
-    "risk_tier": "Risk tier",
-    "review_status": "Review status",
-    "high_impact": "High-impact",
-    "personal_data": "Personal data",
-    "named_owner": "Named owner",
-}
-
-#: Multiple-choice filters: parameter -> choices (one chip per chosen value).
-MULTI_FILTERS = {
-    "stage": LifecycleStage,
-    "kind": UseCaseKind,
-    "risk_tier": RiskTier,
-    "review_status": ReviewStatus,
-}
-
-#: Yes/no filters (any other value is ignored with a notice).
-BOOLEAN_FILTERS = ("high_impact", "personal_data", "named_owner")
-
-#: Columns no list row or export shows: the imported source row and the search vector are
-#: the big ones (kilobytes per row); loading them would dominate a list's time.
-LIST_DEFERRED_FIELDS = (
-    "source_row",
-    "search_vector",
-    "description",
-    "outputs",
-    "human_in_the_loop",
-    "high_impact_justification",
-    "risk_reasons",
-)
 
 # --- a use case's page -------------------------------------------------------------------
 
@@ -106,6 +55,7 @@ class UseCaseDetailView(LoginRequiredMixin, TemplateView):
             source_items=source_items,
             builders=list(use_case.builders.all()),
             reviews=list(use_case.reviews.all()),
+            history=list(use_case.history.order_by("-at", "-id")[:50]),
         )
         return context
 

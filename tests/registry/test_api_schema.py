@@ -29,11 +29,15 @@ def test_schema_is_openapi_3_and_documents_every_endpoint(client):
         "/api/teams/{id}/",
         "/api/vendors/",
         "/api/vendors/{id}/",
+        "/api/reviews/",
+        "/api/reviews/{id}/",
+        "/api/history/",
     }
-    # Read-only: nothing but GET on the registry's resources.
-    for path, operations in paths.items():
-        if path != "/api/auth/token/":
-            assert set(operations) - {"parameters"} == {"get"}, path
+    # One POST per review transition; the catalog's resources and the history are read with GET.
+    for action in ("claim", "unclaim", "approve", "request-changes", "reject"):
+        assert set(paths[f"/api/reviews/{{id}}/{action}/"]) - {"parameters"} == {"post"}, action
+    for path in ("/api/teams/", "/api/vendors/", "/api/reviews/", "/api/history/"):
+        assert set(paths[path]) - {"parameters"} == {"get"}, path
     assert set(paths["/api/auth/token/"]) == {"post"}
     # The list documents the catalog's filters, the sort and the page size.
     params = {p["name"] for p in paths["/api/use-cases/"]["get"]["parameters"]}

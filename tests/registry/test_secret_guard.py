@@ -62,6 +62,7 @@ DETECT_SECRETS_KINDS = {
     "GitHub token",
     "GitLab token",
     "Slack token",
+    "Stripe secret key",
     "Twilio API key",
     "SendGrid API key",
     "Mailchimp API key",
@@ -509,7 +510,8 @@ def test_the_admin_use_case_add_form_refuses_each_fake(superuser_client, superus
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("fake", FAKES, ids=FAKE_IDS)
-def test_the_admin_credential_add_form_refuses_each_fake(superuser_client, superuser, fake):
+def test_the_admin_credential_add_form_refuses_each_fake(superuser_client, superuser, fake, caplog):
+    caplog.set_level(logging.DEBUG)
     url = reverse("admin:registry_credential_add")
     data = admin_form_data(superuser_client, url)
     data |= {"name": "HubSpot private app", "vault_reference": fake.text}
@@ -518,10 +520,11 @@ def test_the_admin_credential_add_form_refuses_each_fake(superuser_client, super
 
     assert response.status_code == 200
     assert_nowhere(response.content.decode(), fake, "the admin page")
+    assert_nowhere(caplog.text, fake, "the logs")
     assert not Credential.objects.exists()
     assert database_hits([fake.needle]) == []
-    assert list(SecretRefusal.objects.values_list("channel", "field", "secret_kind")) == [
-        ("admin", "vault_reference", fake.kind)
+    assert list(SecretRefusal.objects.values_list("channel", "field", "secret_kind", "actor")) == [
+        ("admin", "vault_reference", fake.kind, superuser.pk)
     ]
 
 
