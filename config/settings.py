@@ -234,11 +234,18 @@ CREDENTIAL_EXPIRY_WARNING_DAYS = env.int("CREDENTIAL_EXPIRY_WARNING_DAYS", defau
 # Celery beat: the registry's periodic jobs (`make beat`). Each also runs as a management command.
 CELERY_BEAT_SCHEDULE = {
     # Send notifications still pending (e.g. the broker was down when they were written).
-    "deliver-pending-notifications": {"task": "registry.tasks.notifications_deliver_pending", "schedule": 60.0},
+    "deliver-pending-notifications": {
+        "task": "registry.tasks.notifications_deliver_pending",
+        "schedule": 60.0,
+    },
     # Approvals past their expiry become expired; owners are told (manage.py sweep_review_expiry).
     "review-expiry-sweep": {"task": "registry.tasks.review_expiry_sweep", "schedule": 24 * 3600.0},
-    # Credentials not rotated for CREDENTIAL_ROTATION_DAYS or expiring soon (manage.py sweep_credential_rotation).
-    "credential-rotation-sweep": {"task": "registry.tasks.credential_rotation_sweep", "schedule": 24 * 3600.0},
+    # Credentials not rotated for CREDENTIAL_ROTATION_DAYS or expiring soon
+    # (manage.py sweep_credential_rotation).
+    "credential-rotation-sweep": {
+        "task": "registry.tasks.credential_rotation_sweep",
+        "schedule": 24 * 3600.0,
+    },
     # Each team lead's weekly digest of what needs attention (manage.py send_lead_digests).
     "lead-digest": {"task": "registry.tasks.lead_digests_send", "schedule": 7 * 24 * 3600.0},
 }
