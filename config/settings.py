@@ -204,6 +204,8 @@ CELERY_TASK_PUBLISH_RETRY = False
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="registry@localhost")
+# Where the file-based email backend writes (EMAIL_BACKEND=...filebased.EmailBackend).
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail"))
 
 # Demo accounts' password (seed_demo); empty means seed_demo refuses to create accounts.
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="")

@@ -372,7 +372,7 @@ def seed_scenario(users: dict[str, User], upsert: _Upserter) -> list[UseCase]:
             "decided_at": decided,
             "expires_at": decided + dt.timedelta(days=365),
             "findings": "Public sources only; no customer data.",
-            "conditions": ["approved for non-personal data only"],
+            "conditions": ["no_personal_data"],
         },
     )
     upsert(
@@ -384,7 +384,7 @@ def seed_scenario(users: dict[str, User], upsert: _Upserter) -> list[UseCase]:
             "requested_at": timezone.make_aware(dt.datetime(2026, 11, 10, 9, 0)),
         },
     )
-    scenario = [gpt_uc, prospecting, content, campaign]
+    scenario = [gpt_uc, prospecting, content, campaign, *seed_review_queue(users, upsert)]
     for uc in scenario:
         before = (uc.risk_tier, uc.risk_reasons, uc.review_status)
         use_case_refresh_risk(use_case=uc)
@@ -392,6 +392,164 @@ def seed_scenario(users: dict[str, User], upsert: _Upserter) -> list[UseCase]:
         if (uc.risk_tier, uc.risk_reasons, uc.review_status) != before:
             upsert.changes += 1
     return scenario
+
+
+def seed_review_queue(users: dict[str, User], upsert: _Upserter) -> list[UseCase]:
+    """A queue worth working: open reviews of several tiers and ages (one overdue), one claimed,
+    a change request waiting on the builder, and an approval about to expire. Dates are set
+    relative to the first run and never moved by later runs."""
+    marketing = Team.objects.get(slug="acme-marketing")
+    sales = Team.objects.get(slug="acme-sales")
+    builder, lead, reviewer = users["builder"], users["lead"], users["reviewer"]
+    crm = DataSource.objects.get(name="Salesforce CRM")
+    hubspot_db = DataSource.objects.get(name="HubSpot Marketing Hub")
+    openai = Vendor.objects.get(name__iexact="OpenAI")
+    now = timezone.now()
+    created = []
+
+    def use_case(name, team, owner, values, accesses=()):
+        uc = upsert(
+            UseCase,
+            {"name": name, "team": team},
+            {
+                "owner": owner,
+                "kind": c.UseCaseKind.CUSTOM_GPT,
+                "technique": c.AITechnique.GENERATIVE,
+                **values,
+            },
+        )
+        upsert(VendorUse, {"use_case": uc, "vendor": openai, "model": None})
+        for source, mode in accesses:
+            upsert(DataAccess, {"use_case": uc, "data_source": source}, {"access": mode})
+        if not uc.builders.exists():
+            uc.builders.add(owner)
+            upsert.changes += 1
+        created.append(uc)
+        return uc
+
+    def review_once(uc, values):
+        # Created once with dates relative to now; a second run leaves it as it is.
+        if not SecurityReview.objects.filter(use_case=uc).exists():
+            SecurityReview.objects.create(use_case=uc, source=c.ReviewSource.REGISTRY, **values)
+            upsert.changes += 1
+
+    support = use_case(
+        "Customer support reply drafter",
+        sales,
+        lead,
+        {
+            "purpose": "Drafts replies to customer support tickets from the CRM case history.",
+            "lifecycle_stage": c.LifecycleStage.PILOT,
+            "platform": "Zendesk app",
+            "exposure": c.Exposure.PUBLIC,
+            "backup_owner": builder,
+        },
+        [(crm, c.AccessMode.READ)],
+    )
+    review_once(
+        support,
+        {
+            "state": c.ReviewState.REQUESTED,
+            "requested_by": lead,
+            "requested_at": now - dt.timedelta(days=7),
+            "request_note": "submitted for security review",
+        },
+    )
+    notes = use_case(
+        "Meeting notes summariser",
+        marketing,
+        builder,
+        {
+            "purpose": "Summarises internal meeting transcripts into action items.",
+            "lifecycle_stage": c.LifecycleStage.BUILDING,
+            "platform": "Microsoft Teams",
+            "backup_owner": lead,
+        },
+    )
+    review_once(
+        notes,
+        {
+            "state": c.ReviewState.REQUESTED,
+            "requested_by": builder,
+            "requested_at": now - dt.timedelta(days=1),
+            "request_note": "submitted for security review",
+        },
+    )
+    forecast = use_case(
+        "Pipeline forecast assistant",
+        sales,
+        lead,
+        {
+            "purpose": "Answers questions about the sales pipeline and forecasts the quarter from CRM data.",
+            "lifecycle_stage": c.LifecycleStage.PILOT,
+            "platform": "ChatGPT Enterprise",
+        },
+        [(crm, c.AccessMode.READ)],
+    )
+    review_once(
+        forecast,
+        {
+            "state": c.ReviewState.IN_REVIEW,
+            "requested_by": lead,
+            "reviewer": reviewer,
+            "requested_at": now - dt.timedelta(days=3),
+            "claimed_at": now - dt.timedelta(days=2),
+            "request_note": "submitted for security review",
+        },
+    )
+    newsletter = use_case(
+        "Newsletter personalisation workflow",
+        marketing,
+        builder,
+        {
+            "purpose": "Personalises the monthly newsletter for each contact segment.",
+            "kind": c.UseCaseKind.AUTOMATION,
+            "lifecycle_stage": c.LifecycleStage.BUILDING,
+            "platform": "Zapier",
+        },
+        [(hubspot_db, c.AccessMode.READ_WRITE)],
+    )
+    review_once(
+        newsletter,
+        {
+            "state": c.ReviewState.CHANGES_REQUESTED,
+            "requested_by": builder,
+            "reviewer": reviewer,
+            "requested_at": now - dt.timedelta(days=6),
+            "decided_at": now - dt.timedelta(days=4),
+            "findings": "Add a backup owner and say who checks each segment before sending.",
+            "request_note": "submitted for security review",
+        },
+    )
+    proposals = use_case(
+        "Proposal writer GPT",
+        sales,
+        lead,
+        {
+            "purpose": "Drafts sales proposals from our proof points and the opportunity's notes.",
+            "lifecycle_stage": c.LifecycleStage.PRODUCTION,
+            "platform": "ChatGPT Enterprise",
+            "backup_owner": builder,
+            "users_count": 14,
+            "hours_saved_per_week": 20,
+            "documentation_url": "https://intranet.acme.example/ai/proposal-gpt",
+        },
+    )
+    review_once(
+        proposals,
+        {
+            "state": c.ReviewState.APPROVED,
+            "requested_by": lead,
+            "reviewer": reviewer,
+            "requested_at": now - dt.timedelta(days=372),
+            "decided_at": now - dt.timedelta(days=355),
+            "expires_at": now + dt.timedelta(days=10),
+            "findings": "Internal use; no customer data.",
+            "conditions": ["internal_only"],
+            "request_note": "submitted for security review",
+        },
+    )
+    return created
 
 
 def demo_seed(*, password: str, import_inventories: bool = True) -> SeedReport:

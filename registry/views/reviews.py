@@ -6,7 +6,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
@@ -214,11 +214,8 @@ class ReviewActionView(LoginRequiredMixin, View):
             messages.error(request, str(error))
             return redirect("registry:review_detail", pk=pk)
         except TransitionNotAllowed as error:
-            view = ReviewDetailView.as_view()
             messages.error(request, f"{error} It is {ReviewState(error.state).label.lower()} now.")
-            response = view(request, pk=pk)
-            response.status_code = 409
-            return response
+            return _render_detail(request, pk, status=409)
         except (ValidationError, ApprovalBlocked) as error:
             errors = (
                 error.message_dict
@@ -227,15 +224,21 @@ class ReviewActionView(LoginRequiredMixin, View):
                 if isinstance(error, ApprovalBlocked)
                 else {"__all__": error.messages}
             )
-            response = ReviewDetailView.as_view()(
+            return _render_detail(
                 request,
-                pk=pk,
+                pk,
+                status=400,
                 errors=errors,
                 form_values={"checklist": checklist, "conditions": conditions, "findings": findings},
             )
-            response.status_code = 400
-            return response
         messages.success(request, f"Review {ACTIONS[action]}.")
         if action == "claim":
             return redirect("registry:review_detail", pk=pk)
         return redirect("registry:review_queue")
+
+
+def _render_detail(request, pk, *, status, **extra):
+    """The decision page again (after a refused POST), with ``status`` and the errors."""
+    view = ReviewDetailView()
+    view.setup(request, pk=pk)
+    return render(request, view.template_name, view.get_context_data(pk=pk, **extra), status=status)
