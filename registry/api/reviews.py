@@ -6,8 +6,11 @@ transition answers 409 with the current ``state``; a role that may not make it, 
 review the asker may not see, 404; bad input, 400 with field errors.
 """
 
+import datetime as dt
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -284,7 +287,12 @@ class HistoryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             queryset = queryset.filter(content_type__model=params["object_type"].lower())
         for name, lookup in (("since", "at__gte"), ("until", "at__lte")):
             if params.get(name):
-                value = parse_datetime(params[name]) or parse_date(params[name])
+                value = parse_datetime(params[name])
+                if value is None and parse_date(params[name]) is not None:
+                    day = parse_date(params[name])
+                    value = dt.datetime.combine(day, dt.time.max if name == "until" else dt.time.min)
+                if value is not None and timezone.is_naive(value):
+                    value = timezone.make_aware(value)
                 if value is None:
                     errors[name] = ["An ISO date or datetime, e.g. 2026-11-22 or 2026-11-22T10:00:00Z."]
                 else:
