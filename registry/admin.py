@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from django.contrib import admin
 
 from .models import (
+    Adoption,
     AIModel,
     Connection,
     Credential,
@@ -22,11 +23,17 @@ from .models import (
     DataSource,
     FoundationDocument,
     FoundationDocumentUse,
+    FoundationDocumentVersion,
     HistoryEntry,
     ImportBatch,
+    Incident,
+    IncidentRecipient,
+    IncidentUseCase,
+    LibraryEntry,
     Notification,
     SecretRefusal,
     SecurityReview,
+    UsageReport,
     UseCase,
     UseCaseGroupObjectPermission,
     UseCaseUserObjectPermission,
@@ -466,3 +473,72 @@ class NotificationAdmin(GuardedModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# --- the shared library and incidents --------------------------------------------------------
+
+
+@admin.register(LibraryEntry)
+class LibraryEntryAdmin(GuardedModelAdmin):
+    list_display = ["use_case", "category", "version", "status", "flag_reason", "promoted_at"]
+    list_filter = ["status", "category"]
+    list_select_related = ["use_case"]
+    search_fields = ["use_case__name", "category", "reuse_summary"]
+    autocomplete_fields = ["use_case", "replacement"]
+
+
+@admin.register(Adoption)
+class AdoptionAdmin(GuardedModelAdmin):
+    list_display = ["entry", "adopted_by", "team", "use_case", "adopted_at"]
+    list_select_related = ["entry__use_case", "adopted_by", "team", "use_case"]
+    autocomplete_fields = ["entry", "adopted_by", "team", "use_case"]
+
+
+@admin.register(UsageReport)
+class UsageReportAdmin(GuardedModelAdmin):
+    list_display = ["use_case", "period", "active_users", "runs", "hours_saved", "cost", "source"]
+    list_filter = ["source"]
+    list_select_related = ["use_case"]
+    autocomplete_fields = ["use_case"]
+    date_hierarchy = "period"
+
+
+@admin.register(FoundationDocumentVersion)
+class FoundationDocumentVersionAdmin(GuardedModelAdmin):
+    list_display = ["document", "version", "published_at"]
+    list_select_related = ["document"]
+    autocomplete_fields = ["document"]
+
+
+class IncidentUseCaseInline(GuardedTabularInline):
+    model = IncidentUseCase
+    extra = 0
+    autocomplete_fields = ["use_case"]
+    readonly_fields = ["owner", "backup_owner"]
+
+
+@admin.register(Incident)
+class IncidentAdmin(GuardedModelAdmin):
+    list_display = ["title", "severity", "status", "opened_by", "opened_at"]
+    list_filter = ["status", "severity"]
+    list_select_related = ["opened_by"]
+    search_fields = ["title", "description"]
+    inlines = [IncidentUseCaseInline]
+    filter_horizontal = ["credentials", "data_sources", "vendors"]
+
+
+@admin.register(IncidentUseCase)
+class IncidentUseCaseAdmin(GuardedModelAdmin):
+    list_display = ["incident", "use_case", "depth", "how", "suspended_at"]
+    list_select_related = ["incident", "use_case"]
+    autocomplete_fields = ["incident", "use_case"]
+
+
+@admin.register(IncidentRecipient)
+class IncidentRecipientAdmin(GuardedModelAdmin):
+    """Who was told about an incident; the acknowledgement token is only ever a hash here."""
+
+    list_display = ["incident", "person", "notified_at", "acknowledged_at"]
+    list_select_related = ["incident", "person"]
+    readonly_fields = ["token_hash"]
+    autocomplete_fields = ["incident", "person"]

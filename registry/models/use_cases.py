@@ -138,6 +138,12 @@ class UseCase(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     retired_at = models.DateTimeField(null=True, blank=True)
+    suspended_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Suspended by an incident responder: shown on its page, hidden from the library.",
+    )
+    suspended_reason = models.CharField(max_length=500, blank=True)
 
     objects = UseCaseQuerySet.as_manager()
 
