@@ -150,6 +150,13 @@ def can_create_use_case(user, team) -> bool:
     return standing.is_admin or (team is not None and team.pk in standing.builds_for_team_ids)
 
 
+def can_adopt_into_team(user, team) -> bool:
+    """Any active member of a team may register their own copy of a shared-library entry for
+    it (adopting), even without the builder role: reuse must be easier than rebuilding."""
+    standing = standing_of(user)
+    return standing.is_admin or (team is not None and team.pk in standing.team_ids)
+
+
 def can_change_use_case(user, use_case) -> bool:
     """Whether ``user`` may edit ``use_case`` (one query at most)."""
     from registry.models import UseCase

@@ -186,6 +186,11 @@ SPECTACULAR_SETTINGS = {
         "TeamKindEnum": "accounts.choices.TeamKind",
         "CredentialKindEnum": "registry.choices.CredentialKind",
         "FoundationDocumentKindEnum": "registry.choices.FoundationDocumentKind",
+        "LibraryEntryStatusEnum": "registry.models.library.LibraryEntry.Status",
+        "UsageReportSourceEnum": "registry.models.library.UsageReport.Source",
+        # Named too because the library's status and source fields share their field names.
+        "ReviewSourceEnum": "registry.choices.ReviewSource",
+        "IncidentStatusEnum": "registry.models.incidents.Incident.Status",
     },
 }
 
@@ -250,7 +255,20 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Each team lead's weekly digest of what needs attention (manage.py send_lead_digests).
     "lead-digest": {"task": "registry.tasks.lead_digests_send", "schedule": 7 * 24 * 3600.0},
+    # Shared library: flag entries whose approval lapsed, whose owner left or whose use case is
+    # suspended; unlist those still flagged after LIBRARY_UNLIST_AFTER_DAYS (manage.py sweep_library).
+    "library-sweep": {"task": "registry.tasks.library_sweep", "schedule": 3600.0},
 }
+
+# The shared library's graduation criteria (issue 6): a use case qualifies with at least
+# LIBRARY_MIN_ACTIVE_USERS active users or LIBRARY_MIN_HOURS_SAVED_PER_WEEK hours saved a week
+# (its latest monthly usage report, else its registered figures). A flagged library entry not
+# fixed within LIBRARY_UNLIST_AFTER_DAYS days is unlisted by the library sweep.
+LIBRARY_MIN_ACTIVE_USERS = env.int("LIBRARY_MIN_ACTIVE_USERS", default=5)
+LIBRARY_MIN_HOURS_SAVED_PER_WEEK = env.float("LIBRARY_MIN_HOURS_SAVED_PER_WEEK", default=10.0)
+LIBRARY_UNLIST_AFTER_DAYS = env.int("LIBRARY_UNLIST_AFTER_DAYS", default=14)
+# The currency of usage reports' costs and use cases' monthly cost (an ISO 4217 code).
+CURRENCY = env.str("CURRENCY", default="USD")
 
 # The site's address as people reach it, for links in emails (no request to build them from).
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")

@@ -385,6 +385,7 @@ def seed_scenario(users: dict[str, User], upsert: _Upserter) -> list[UseCase]:
         },
     )
     scenario = [gpt_uc, prospecting, content, campaign, *seed_review_queue(users, upsert)]
+    scenario += seed_library(users, upsert)
     for uc in scenario:
         before = (uc.risk_tier, uc.risk_reasons, uc.review_status)
         use_case_refresh_risk(use_case=uc)
@@ -550,6 +551,222 @@ def seed_review_queue(users: dict[str, User], upsert: _Upserter) -> list[UseCase
         },
     )
     return created
+
+
+def seed_library(users: dict[str, User], upsert: _Upserter) -> list[UseCase]:
+    """The shared library's demo (issue 6), with fixed dates so re-runs change nothing.
+
+    - The competitive-intelligence GPT graduates (approved with the no-personal-data condition,
+      in production, owner and backup, documentation, 24 active users in its latest report):
+      a candidate for ``curator`` to promote.
+    - Near-misses, one criterion missing each: the proposal writer (its latest usage report
+      shows too few users and hours), a social post drafter (no documentation) and a webinar
+      follow-up workflow (a token pasted into its workflow's settings).
+    - One entry already listed (an account research GPT, adopted once), so the library is not empty.
+    - The brand voice's versions 2026.1 and 2026.2 (the GPT is still on 2026.1: flagged).
+    """
+    from decimal import Decimal
+
+    from .models import Adoption, FoundationDocumentVersion, LibraryEntry, UsageReport
+
+    marketing = Team.objects.get(slug="acme-marketing")
+    sales = Team.objects.get(slug="acme-sales")
+    builder, lead, reviewer, curator = users["builder"], users["lead"], users["reviewer"], users["curator"]
+    openai = Vendor.objects.get(name__iexact="OpenAI")
+    drive = DataSource.objects.get(name="Brand assets drive")
+    web = DataSource.objects.get(name="Competitor websites and analyst reports")
+    gpt_uc = UseCase.objects.get(name="Competitive intelligence GPT", team=marketing)
+    proposals = UseCase.objects.get(name="Proposal writer GPT", team=sales)
+    brand_voice = FoundationDocument.objects.get(name="Acme brand voice")
+
+    def fixed(model, obj, field_name, value):
+        # auto_now_add fields ignore a given value on create: set the fixed date afterwards.
+        if getattr(obj, field_name) != value:
+            model.objects.filter(pk=obj.pk).update(**{field_name: value})
+            setattr(obj, field_name, value)
+            upsert.changes += 1
+
+    def month(year, number):
+        return dt.date(year, number, 1)
+
+    def reports(uc, reporter, rows):
+        for period, active, runs, hours, cost in rows:
+            upsert(
+                UsageReport,
+                {"use_case": uc, "period": period},
+                {
+                    "active_users": active,
+                    "runs": runs,
+                    "hours_saved": Decimal(hours),
+                    "cost": Decimal(cost),
+                    "source": UsageReport.Source.MANUAL,
+                    "reported_by": reporter,
+                },
+            )
+
+    reports(
+        gpt_uc,
+        builder,
+        [
+            (month(2026, 8), 18, 640, "96.0", "460.00"),
+            (month(2026, 9), 21, 720, "112.0", "470.00"),
+            (month(2026, 10), 24, 810, "130.0", "480.00"),
+        ],
+    )
+    # The proposal writer's registered figures look fine, but its latest report does not.
+    reports(
+        proposals,
+        lead,
+        [(month(2026, 9), 4, 60, "22.0", "120.00"), (month(2026, 10), 3, 41, "18.0", "120.00")],
+    )
+
+    decided = timezone.make_aware(dt.datetime(2026, 10, 1, 10, 0))
+
+    def approved(uc, requester, findings):
+        upsert(
+            SecurityReview,
+            {
+                "use_case": uc,
+                "source": c.ReviewSource.REGISTRY,
+                "requested_at": decided - dt.timedelta(days=3),
+            },
+            {
+                "state": c.ReviewState.APPROVED,
+                "requested_by": requester,
+                "reviewer": reviewer,
+                "decided_at": decided,
+                "expires_at": decided + dt.timedelta(days=365),
+                "findings": findings,
+            },
+        )
+
+    def use_case(name, team, values, builders):
+        uc = upsert(UseCase, {"name": name, "team": team}, values)
+        upsert(VendorUse, {"use_case": uc, "vendor": openai, "model": None})
+        missing = set(builders) - set(uc.builders.all())
+        if missing:
+            uc.builders.add(*missing)
+            upsert.changes += 1
+        return uc
+
+    social = use_case(
+        "Social post drafter",
+        marketing,
+        {
+            "purpose": "Drafts LinkedIn and X posts from new blog posts and product news, in the brand "
+            "voice.",
+            "kind": c.UseCaseKind.CUSTOM_GPT,
+            "technique": c.AITechnique.GENERATIVE,
+            "owner": builder,
+            "backup_owner": lead,
+            "lifecycle_stage": c.LifecycleStage.PRODUCTION,
+            "platform": "ChatGPT Enterprise",
+            "human_in_the_loop": "The social media manager edits and posts each draft.",
+            "users_count": 9,
+            "hours_saved_per_week": 6,
+        },
+        [builder],
+    )
+    upsert(DataAccess, {"use_case": social, "data_source": drive}, {"access": c.AccessMode.READ})
+    approved(social, builder, "Internal brand assets only.")
+    upsert(FoundationDocumentUse, {"use_case": social, "document": brand_voice}, {"version": "2026.2"})
+
+    webinar_token = upsert(
+        Credential,
+        {"name": "Zapier webhook token (webinars)"},
+        {
+            "kind": c.CredentialKind.API_KEY,
+            "storage": c.CredentialStorage.WORKFLOW_SETTINGS,
+            "owner": lead,
+            "team": marketing,
+            "scope": "webinar registrations webhook",
+            "last_rotated_on": dt.date(2026, 6, 1),
+            "notes": "Pasted into the Zap's webhook step.",
+        },
+    )
+    webinar = use_case(
+        "Webinar follow-up workflow",
+        marketing,
+        {
+            "purpose": "Writes a personalised follow-up summary for each webinar attendee's questions.",
+            "kind": c.UseCaseKind.AUTOMATION,
+            "technique": c.AITechnique.GENERATIVE,
+            "owner": lead,
+            "backup_owner": builder,
+            "lifecycle_stage": c.LifecycleStage.PRODUCTION,
+            "platform": "Zapier",
+            "documentation_url": "https://intranet.acme.example/ai/webinar-follow-up",
+            "users_count": 7,
+            "hours_saved_per_week": 8,
+        },
+        [lead],
+    )
+    upsert(
+        CredentialUse,
+        {"use_case": webinar, "credential": webinar_token},
+        {"purpose": "Receives registrations"},
+    )
+    approved(webinar, lead, "Internal summaries; human sends.")
+
+    research = use_case(
+        "Account research brief GPT",
+        sales,
+        {
+            "purpose": "Writes a one-page brief on a target account from its website, filings and news "
+            "before a first meeting.",
+            "description": "A custom GPT with our qualification questions and account plan template.",
+            "kind": c.UseCaseKind.CUSTOM_GPT,
+            "technique": c.AITechnique.GENERATIVE,
+            "owner": lead,
+            "backup_owner": builder,
+            "lifecycle_stage": c.LifecycleStage.PRODUCTION,
+            "platform": "ChatGPT Enterprise",
+            "human_in_the_loop": "The account executive reads the brief; nothing is sent.",
+            "documentation_url": "https://intranet.acme.example/ai/account-research",
+            "users_count": 11,
+            "hours_saved_per_week": 14,
+        },
+        [lead],
+    )
+    upsert(DataAccess, {"use_case": research, "data_source": web}, {"access": c.AccessMode.READ})
+    approved(research, lead, "Public sources only.")
+    reports(research, lead, [(month(2026, 10), 11, 300, "61.0", "220.00")])
+    entry = upsert(
+        LibraryEntry,
+        {"use_case": research},
+        {
+            "reuse_summary": "Reuse it before any first meeting with a new account: a one-page brief from "
+            "public sources in two minutes instead of an hour of reading.",
+            "how_to_adopt": "1. Read the documentation: https://intranet.acme.example/ai/account-research\n"
+            "2. Ask the owner, Lee Lead, to share the GPT with your ChatGPT Enterprise workspace.\n"
+            "3. Your team needs access to: OpenAI (ChatGPT Enterprise).\n"
+            "4. Data access you need: reads Competitor websites and analyst reports (public).\n"
+            "5. Register your copy in the registry and submit it for security review.",
+            "category": "Sales",
+            "version": "1.2",
+            "status": LibraryEntry.Status.LISTED,
+            "promoted_by": curator,
+        },
+    )
+    fixed(LibraryEntry, entry, "promoted_at", timezone.make_aware(dt.datetime(2026, 10, 20, 9, 0)))
+    adoption = upsert(
+        Adoption,
+        {"entry": entry, "adopted_by": builder},
+        {"team": marketing, "note": "Briefs for co-marketing partners."},
+    )
+    fixed(Adoption, adoption, "adopted_at", timezone.make_aware(dt.datetime(2026, 11, 2, 14, 0)))
+
+    for number, published, notes in [
+        ("2026.1", dt.datetime(2026, 3, 2, 9, 0), "First registry version."),
+        ("2026.2", dt.datetime(2026, 9, 1, 9, 0), "New tone for product launches; fewer superlatives."),
+    ]:
+        version = upsert(
+            FoundationDocumentVersion,
+            {"document": brand_voice, "version": number},
+            {"notes": notes, "published_by": curator, "link": "https://intranet.acme.example/brand/voice"},
+        )
+        fixed(FoundationDocumentVersion, version, "published_at", timezone.make_aware(published))
+    return [social, webinar, research]
 
 
 def demo_seed(*, password: str, import_inventories: bool = True) -> SeedReport:

@@ -54,3 +54,12 @@ def lead_digests_send() -> int:
     from .services.sweeps import lead_digests_send as send
 
     return send()
+
+
+@shared_task
+def library_sweep() -> dict:
+    """Flag library entries whose approval lapsed, whose owner left or whose use case is
+    suspended; clear fixed ones; unlist those flagged longer than LIBRARY_UNLIST_AFTER_DAYS (hourly)."""
+    from .services.library import library_sweep as sweep
+
+    return sweep().as_dict()

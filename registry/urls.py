@@ -38,4 +38,47 @@ urlpatterns = [
     path("teams/<slug:slug>/", views.TeamDetailView.as_view(), name="team_detail"),
     path("vendors/", views.VendorListView.as_view(), name="vendor_list"),
     path("vendors/<slug:slug>/", views.VendorDetailView.as_view(), name="vendor_detail"),
+    # Incident response (issue 7): who built what, the architecture maps, incidents.
+    path("who-built-what/", views.WhoBuiltWhatView.as_view(), name="who_built_what"),
+    path("who-built-what/find/", views.WhoBuiltWhatFindView.as_view(), name="who_built_what_find"),
+    path(
+        "use-cases/<int:pk>/architecture/",
+        views.UseCaseArchitectureView.as_view(),
+        name="use_case_architecture",
+    ),
+    path("teams/<slug:slug>/connections/", views.TeamConnectionsView.as_view(), name="team_connections"),
+    path("incidents/", views.IncidentListView.as_view(), name="incident_list"),
+    path("incidents/new/", views.IncidentOpenView.as_view(), name="incident_open"),
+    path(
+        "incidents/ack/<str:token>/",
+        views.IncidentAcknowledgeLinkView.as_view(),
+        name="incident_acknowledge_link",
+    ),
+    path("incidents/<int:pk>/", views.IncidentDetailView.as_view(), name="incident_detail"),
+    path("incidents/<int:pk>/<slug:action>/", views.IncidentActionView.as_view(), name="incident_action"),
+    # The shared library (issue 6): staff browse and adopt, curators promote and maintain.
+    path("library/", views.LibraryListView.as_view(), name="library"),
+    path("library/candidates/", views.LibraryCandidatesView.as_view(), name="library_candidates"),
+    path("library/<int:pk>/", views.LibraryEntryDetailView.as_view(), name="library_entry_detail"),
+    path("library/<int:pk>/adopt/", views.LibraryAdoptView.as_view(), name="library_adopt"),
+    path("library/<int:pk>/edit/", views.LibraryEntryEditView.as_view(), name="library_entry_edit"),
+    path("library/<int:pk>/deprecate/", views.LibraryDeprecateView.as_view(), name="library_deprecate"),
+    path("library/<int:pk>/unlist/", views.LibraryUnlistView.as_view(), name="library_unlist"),
+    path("use-cases/<int:pk>/promote/", views.UseCasePromoteView.as_view(), name="use_case_promote"),
+    path("use-cases/<int:pk>/usage/", views.UseCaseUsageView.as_view(), name="use_case_usage"),
+    path(
+        "foundation-documents/",
+        views.FoundationDocumentListView.as_view(),
+        name="foundation_document_list",
+    ),
+    path(
+        "foundation-documents/<int:pk>/",
+        views.FoundationDocumentDetailView.as_view(),
+        name="foundation_document_detail",
+    ),
+    path(
+        "foundation-documents/<int:pk>/versions/",
+        views.FoundationVersionPublishView.as_view(),
+        name="foundation_version_publish",
+    ),
 ]

@@ -1,4 +1,4 @@
-"""Read-only serializers of the registry API.
+"""Serializers of the registry API: read-only representations, and the use-case write payload.
 
 Every computed or derived field (``risk_tier``, ``risk_reasons``, ``review_status``, a
 review's ``state``) is read-only here as everywhere: only the services write them. Nested
@@ -6,13 +6,25 @@ objects are small references (``{id, slug, name}``), built from rows the view ha
 joined or prefetched, so a page costs a fixed number of queries whatever its size.
 """
 
+from collections.abc import Mapping
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Team, User
 from accounts.permissions import can_view_credential_details
 
-from ..choices import CredentialKind
+from ..choices import (
+    AccessMode,
+    Autonomy,
+    CredentialKind,
+    CredentialStorage,
+    DataClassification,
+    Exposure,
+    LifecycleStage,
+    UseCaseKind,
+)
+from ..exceptions import SecretValueError
 from ..models import (
     AIModel,
     Connection,
@@ -28,6 +40,15 @@ from ..models import (
     VendorUse,
 )
 from ..rules.risk import redact_reasons
+from ..services.registration import (
+    ConnectionInput,
+    CredentialInput,
+    DataAccessInput,
+    NewCredential,
+    NewDataSource,
+    RegistrationLinks,
+    VendorChoice,
+)
 
 # --- references (small nested objects) ------------------------------------------------------
 
@@ -352,3 +373,355 @@ class VendorSerializer(serializers.ModelSerializer):
         model = Vendor
         fields = ["id", "url", "slug", "name", "website", "models"]
         read_only_fields = fields
+
+
+# --- writing use cases (issue 4) ---------------------------------------------------------------
+#
+# One contract for every write: the registration service (``registry.services.registration``).
+# These serializers only parse the payload's shape and types; the service decides what is
+# required, who may register for which team, and that a credential cannot expire before it
+# was rotated, with the same messages as the page. The secret guard runs first, on the payload
+# as sent (``UseCaseWriteSerializer.to_internal_value``), so no field error of DRF's own can
+# echo a secret back.
+
+
+class _VisibleToAskerField(serializers.PrimaryKeyRelatedField):
+    """A related object by id, among those the asker may use (``restrict(request.user)``);
+    any other id answers the usual "object does not exist" (a 400, never a hint)."""
+
+    def restrict(self, queryset, user):
+        return queryset
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return self.restrict(super().get_queryset(), getattr(request, "user", None))
+
+
+class VisibleUseCaseField(_VisibleToAskerField):
+    def restrict(self, queryset, user):
+        return queryset.restrict(user, "view")
+
+
+class VisibleCredentialField(_VisibleToAskerField):
+    """Credentials whose details the asker may see (``credentials_visible_to``)."""
+
+    def restrict(self, queryset, user):
+        from ..selectors.credentials import credentials_visible_to
+
+        return queryset.filter(pk__in=credentials_visible_to(user).values("pk"))
+
+
+class VendorChoiceWriteSerializer(serializers.Serializer):
+    """``{"vendor": id}`` or ``{"name": "..."}`` (an existing vendor by name, any case, or a
+    new one), and optionally ``"model"``."""
+
+    vendor = serializers.PrimaryKeyRelatedField(
+        queryset=Vendor.objects.all(), required=False, allow_null=True
+    )
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    model = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        if not attrs.get("vendor") and not (attrs.get("name") or "").strip():
+            raise serializers.ValidationError({"name": ["Give a vendor id or a vendor name."]})
+        return attrs
+
+
+class NewDataSourceSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    classification = serializers.ChoiceField(
+        choices=DataClassification.choices, default=DataClassification.INTERNAL
+    )
+    has_personal_data = serializers.BooleanField(default=False)
+    has_customer_data = serializers.BooleanField(default=False)
+    system = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class DataAccessWriteSerializer(serializers.Serializer):
+    """``{"data_source": id}`` or ``{"new_data_source": {...}}``, with ``access`` and ``purpose``."""
+
+    data_source = serializers.PrimaryKeyRelatedField(
+        queryset=DataSource.objects.all(), required=False, allow_null=True
+    )
+    new_data_source = NewDataSourceSerializer(required=False, allow_null=True)
+    access = serializers.ChoiceField(choices=AccessMode.choices, default=AccessMode.READ)
+    purpose = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class NewCredentialSerializer(serializers.Serializer):
+    """A credential reference: where it is stored and who holds it, never its value."""
+
+    name = serializers.CharField(max_length=200)
+    kind = serializers.ChoiceField(choices=CredentialKind.choices, default=CredentialKind.API_KEY)
+    issuer = serializers.PrimaryKeyRelatedField(
+        queryset=Vendor.objects.all(), required=False, allow_null=True
+    )
+    storage = serializers.ChoiceField(choices=CredentialStorage.choices, default=CredentialStorage.UNKNOWN)
+    vault_reference = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), required=False, allow_null=True
+    )
+    scope = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    last_rotated_on = serializers.DateField(required=False, allow_null=True)
+    expires_on = serializers.DateField(required=False, allow_null=True)
+
+
+class CredentialUseWriteSerializer(serializers.Serializer):
+    """``{"credential": id}`` (one whose details the asker may see) or ``{"new_credential":
+    {...}}``, with ``purpose``."""
+
+    credential = VisibleCredentialField(queryset=Credential.objects.all(), required=False, allow_null=True)
+    new_credential = NewCredentialSerializer(required=False, allow_null=True)
+    purpose = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class ConnectionWriteSerializer(serializers.Serializer):
+    """Another use case (one the asker may see), what flows and its classification."""
+
+    use_case = VisibleUseCaseField(queryset=UseCase.objects.all())
+    what_flows = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    classification = serializers.ChoiceField(
+        choices=DataClassification.choices, default=DataClassification.INTERNAL
+    )
+
+
+class FoundationDocumentUseWriteSerializer(serializers.Serializer):
+    document = serializers.PrimaryKeyRelatedField(queryset=FoundationDocument.objects.all())
+    version = serializers.CharField(
+        max_length=50, required=False, allow_blank=True, default="", help_text="Empty: the current version."
+    )
+
+
+#: The payload's lists -> (the service's key prefix, {the service's field suffix -> where that
+#: field is in a list item}). Used to put the service's errors where the payload had the value.
+_LINK_ERROR_PATHS = {
+    "vendors": ("vendors", {"new_vendor_name": ("name",), "model_name": ("model",)}),
+    "data_access": (
+        "data_accesses",
+        {
+            "new_source_name": ("new_data_source", "name"),
+            "new_source_system": ("new_data_source", "system"),
+            "purpose": ("purpose",),
+        },
+    ),
+    "credentials": (
+        "credentials",
+        {
+            "name": ("new_credential", "name"),
+            "vault_reference": ("new_credential", "vault_reference"),
+            "scope": ("new_credential", "scope"),
+            "expires_on": ("new_credential", "expires_on"),
+            "purpose": ("purpose",),
+        },
+    ),
+    "feeds": ("feeds", {"what_flows": ("what_flows",)}),
+    "fed_by": ("fed_by", {"what_flows": ("what_flows",)}),
+}
+
+
+class UseCaseWriteSerializer(serializers.Serializer):
+    """Register (``POST``) or change (``PUT``/``PATCH``) a use case, with what it touches.
+
+    ``team`` defaults to the first team the asker may register for. Each list given replaces
+    what the use case had; a list left out of a ``PATCH`` or ``PUT`` stays as it is. Required
+    to register: ``name``, ``purpose``, ``kind``, ``platform`` and at least one of ``vendors``.
+    Computed fields (risk tier, review status) are never written.
+    """
+
+    name = serializers.CharField(max_length=500, required=False)
+    purpose = serializers.CharField(required=False, help_text="What it does.")
+    kind = serializers.ChoiceField(choices=UseCaseKind.choices, required=False)
+    team = serializers.PrimaryKeyRelatedField(
+        queryset=Team.objects.all(), required=False, help_text="Default: your first team."
+    )
+    platform = serializers.CharField(
+        max_length=200, required=False, help_text="Where it runs: ChatGPT Enterprise, Zapier, n8n..."
+    )
+    description = serializers.CharField(required=False, allow_blank=True)
+    outputs = serializers.CharField(required=False, allow_blank=True)
+    lifecycle_stage = serializers.ChoiceField(
+        choices=LifecycleStage.choices, required=False, allow_blank=True
+    )
+    autonomy = serializers.ChoiceField(choices=Autonomy.choices, required=False)
+    exposure = serializers.ChoiceField(choices=Exposure.choices, required=False)
+    human_in_the_loop = serializers.CharField(required=False, allow_blank=True)
+    documentation_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    code_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    handles_personal_data = serializers.BooleanField(required=False)
+    is_high_impact = serializers.BooleanField(required=False)
+    high_impact_justification = serializers.CharField(required=False, allow_blank=True)
+    users_count = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    hours_saved_per_week = serializers.DecimalField(
+        max_digits=10, decimal_places=1, min_value=0, required=False, allow_null=True
+    )
+    monthly_cost = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
+    backup_owner = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), required=False, allow_null=True
+    )
+    builders = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), many=True, required=False
+    )
+    vendors = VendorChoiceWriteSerializer(many=True, required=False)
+    data_access = DataAccessWriteSerializer(many=True, required=False)
+    credentials = CredentialUseWriteSerializer(many=True, required=False)
+    feeds = ConnectionWriteSerializer(many=True, required=False, help_text="Use cases this one feeds.")
+    fed_by = ConnectionWriteSerializer(many=True, required=False, help_text="Use cases that feed this one.")
+    foundation_documents = FoundationDocumentUseWriteSerializer(many=True, required=False)
+
+    #: Payload names that are not the service's field names.
+    _LINK_NAMES = (
+        "vendors",
+        "data_access",
+        "credentials",
+        "feeds",
+        "fed_by",
+        "foundation_documents",
+        "builders",
+    )
+
+    def to_internal_value(self, data):
+        """Refuse secret-looking text anywhere in the payload before DRF reads a field.
+
+        Every string of a known field is scanned, also inside its lists and objects; a refusal
+        is a 400 whose errors sit where the value was (``{"credentials": {"1": {"new_credential":
+        {"vault_reference": ["This looks like ..."]}}}}``) and is counted once per field.
+        """
+        from ..secret_guard import secret_guard
+
+        if isinstance(data, Mapping):
+            request = self.context.get("request")
+            values = dict(_flatten({key: data[key] for key in data if key in self.fields}))
+            try:
+                secret_guard(values, channel="api", actor=getattr(request, "user", None))
+            except SecretValueError as error:
+                raise serializers.ValidationError(_nest(error.errors)) from None
+        return super().to_internal_value(data)
+
+    def service_input(self):
+        """``(fields, links)`` for the registration service from ``validated_data``."""
+        data = dict(self.validated_data)
+        links = RegistrationLinks()
+        if "vendors" in data:
+            links.vendors = [
+                VendorChoice(
+                    vendor=v.get("vendor"), new_vendor_name=v.get("name") or "", model_name=v.get("model", "")
+                )
+                for v in data.pop("vendors")
+            ]
+        if "data_access" in data:
+            links.data_accesses = [
+                DataAccessInput(
+                    data_source=a.get("data_source"),
+                    new_source=NewDataSource(**a["new_data_source"]) if a.get("new_data_source") else None,
+                    access=a["access"],
+                    purpose=a.get("purpose", ""),
+                )
+                for a in data.pop("data_access")
+            ]
+        if "credentials" in data:
+            links.credentials = [
+                CredentialInput(
+                    credential=c.get("credential"),
+                    new_credential=NewCredential(**c["new_credential"]) if c.get("new_credential") else None,
+                    purpose=c.get("purpose", ""),
+                )
+                for c in data.pop("credentials")
+            ]
+        for name in ("feeds", "fed_by"):
+            if name in data:
+                setattr(
+                    links,
+                    name,
+                    [
+                        ConnectionInput(
+                            other=c["use_case"],
+                            what_flows=c["what_flows"],
+                            classification=c["classification"],
+                        )
+                        for c in data.pop(name)
+                    ],
+                )
+        if "foundation_documents" in data:
+            links.foundation_documents = [
+                (d["document"], d.get("version", "")) for d in data.pop("foundation_documents")
+            ]
+        if "builders" in data:
+            links.builders = list(data.pop("builders"))
+        return data, links
+
+
+class SubmittedReviewSerializer(serializers.ModelSerializer):
+    """The security review a submission opened (or the open one it found)."""
+
+    class Meta:
+        model = SecurityReview
+        fields = ["id", "state", "requested_at"]
+        read_only_fields = fields
+
+
+def service_errors(errors: dict) -> dict:
+    """The registration service's errors (``{"credentials-0-expires_on": [...]}``) in the
+    payload's shape (``{"credentials": {"0": {"new_credential": {"expires_on": [...]}}}}``, list
+    items keyed by their index as DRF keys its own errors in lists)."""
+    prefixes = {
+        prefix: (payload_name, fields) for payload_name, (prefix, fields) in _LINK_ERROR_PATHS.items()
+    }
+    out: dict = {}
+    for key, messages in errors.items():
+        messages = [messages] if isinstance(messages, str) else list(messages)
+        prefix, _, rest = key.partition("-")
+        if prefix in prefixes and rest:
+            payload_name, fields = prefixes[prefix]
+            index_text, _, field_name = rest.partition("-")
+            if index_text.isdigit():
+                path = (
+                    payload_name,
+                    int(index_text),
+                    *fields.get(field_name, ("non_field_errors",) if not field_name else (field_name,)),
+                )
+                _put(out, path, messages)
+                continue
+        name = "data_access" if key == "data_accesses" else key
+        _put(out, (name,), messages)
+    return out
+
+
+def _flatten(value, path=()):
+    """``(key, text)`` of every string inside ``value``; keys join the path with "-"
+    (``"credentials-0-new_credential-vault_reference"``)."""
+    if isinstance(value, str):
+        yield "-".join(str(p) for p in path), value
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _flatten(item, (*path, key))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _flatten(item, (*path, index))
+
+
+def _nest(errors: dict) -> dict:
+    """The guard's flat keys back into the payload's shape (a message in a list of plain
+    values, ``"builders-0"``, goes on the list itself)."""
+    out: dict = {}
+    for key, message in errors.items():
+        path = [int(p) if p.isdigit() else p for p in key.split("-")]
+        while len(path) > 1 and isinstance(path[-1], int):
+            path.pop()
+        _put(out, tuple(path), [message])
+    return out
+
+
+def _put(out: dict, path: tuple, messages: list) -> None:
+    """Add ``messages`` at ``path`` in nested dicts; a list item is keyed by its index as a
+    string, as DRF reports errors in lists (``{"credentials": {"1": {...}}}``)."""
+    node = out
+    for step in path[:-1]:
+        key = str(step)
+        if not isinstance(node.get(key), dict):
+            node[key] = {}
+        node = node[key]
+    last = str(path[-1])
+    existing = node.get(last)
+    node[last] = (existing if isinstance(existing, list) else []) + messages

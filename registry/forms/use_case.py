@@ -47,6 +47,8 @@ from ..services.registration import (
     VendorChoice,
 )
 
+#: Most rows a formset takes (a page is for one tool, not a bulk import).
+MAX_ROWS = 50
 #: Use cases offered in a connection's select before any search (the team's own, by name).
 CONNECTION_OPTIONS_LIMIT = 50
 #: Results of one connection search.
@@ -82,6 +84,25 @@ def team_people(team_id: int | None, *, also: list[int] = ()):
             team_ids.append(parent_id)
         condition |= Q(is_active=True, memberships__team_id__in=team_ids)
     return User.objects.filter(condition).distinct().order_by("first_name", "last_name", "username")
+
+
+class PreloadedChoiceField(forms.ModelChoiceField):
+    """A ``ModelChoiceField`` that finds the chosen object in ``objects`` (``{pk: object}``,
+    read once per request with the page's choices) instead of one query per row."""
+
+    objects: dict | None = None
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if self.objects is None:
+            return super().to_python(value)
+        try:
+            return self.objects[int(value)]
+        except (KeyError, TypeError, ValueError):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            ) from None
 
 
 class UseCasePickField(forms.ModelChoiceField):
@@ -129,7 +150,10 @@ class UseCaseForm(forms.Form):
     lifecycle_stage = forms.ChoiceField(
         label="Stage",
         required=False,
-        choices=[("", "Not reported"), *[c for c in LifecycleStage.choices if c[0] != LifecycleStage.RETIRED]],
+        choices=[
+            ("", "Not reported"),
+            *[c for c in LifecycleStage.choices if c[0] != LifecycleStage.RETIRED],
+        ],
     )
     autonomy = forms.ChoiceField(label="Autonomy", choices=Autonomy.choices, initial=Autonomy.ASSISTIVE)
     exposure = forms.ChoiceField(
@@ -160,7 +184,7 @@ class UseCaseForm(forms.Form):
         label="Why it is high-impact",
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    backup_owner = forms.ModelChoiceField(
+    backup_owner = PreloadedChoiceField(
         queryset=User.objects.none(),
         required=False,
         label="Backup owner",
@@ -179,8 +203,12 @@ class UseCaseForm(forms.Form):
     )
     code_url = _model_field(UseCase, "code_url", label="Source code", assume_scheme="https")
     users_count = _model_field(UseCase, "users_count", label="Users", help_text="People who use it.")
-    hours_saved_per_week = _model_field(UseCase, "hours_saved_per_week", label="Hours saved per week")
-    monthly_cost = _model_field(UseCase, "monthly_cost", label="Monthly cost", help_text="Licences, API usage.")
+    hours_saved_per_week = _model_field(
+        UseCase, "hours_saved_per_week", label="Hours saved per week", min_value=0
+    )
+    monthly_cost = _model_field(
+        UseCase, "monthly_cost", label="Monthly cost", help_text="Licences, API usage.", min_value=0
+    )
 
     #: Fields a registration asks first; the rest are optional, grouped on the page.
     REQUIRED = ("name", "purpose", "kind", "team", "platform")
@@ -195,9 +223,12 @@ class UseCaseForm(forms.Form):
             self.fields[name].queryset = choices.people_queryset
             self.fields[name].label_from_instance = _person_label
         self.fields["backup_owner"].widget.choices = [("", "Nobody yet"), *choices.people_options]
+        self.fields["backup_owner"].objects = choices.people_by_id
         self.fields["builders"].widget.choices = choices.people_options
         if use_case is not None and use_case.lifecycle_stage == LifecycleStage.RETIRED:
             self.fields["lifecycle_stage"].choices = [("", "Not reported"), *LifecycleStage.choices]
+        _mark_defaults(self)
+        self.fields["team"].has_default = False  # one of the five things a registration says
         if use_case is not None and use_case.backup_owner_id and not choices.may_reassign:
             # Filling a gap is the builder's; replacing a named backup owner is the lead's.
             self.fields["backup_owner"].disabled = True
@@ -215,12 +246,22 @@ class UseCaseForm(forms.Form):
 # --- rows ------------------------------------------------------------------------------------
 
 
+def _mark_defaults(form: forms.Form) -> None:
+    """Choice fields that start on a value are not "(required)" for a person: they always
+    hold one. The page reads ``has_default`` to leave the mark out."""
+    for name, form_field in form.fields.items():
+        form_field.has_default = isinstance(form_field, forms.ChoiceField) and form.get_initial_for_field(
+            form_field, name
+        ) not in (None, "")
+
+
 class _RowForm(forms.Form):
     """A formset row: knows the request's shared choices."""
 
     def __init__(self, *args, choices: RegistrationChoices, **kwargs):
         super().__init__(*args, **kwargs)
         self.choices = choices
+        _mark_defaults(self)
 
 
 class VendorRowForm(_RowForm):
@@ -244,7 +285,7 @@ class VendorRowForm(_RowForm):
 class DataAccessRowForm(_RowForm):
     """A data source it reads or writes: an existing one, or a new one named here."""
 
-    data_source = forms.ModelChoiceField(
+    data_source = PreloadedChoiceField(
         queryset=DataSource.objects.none(),
         required=False,
         label="Data source",
@@ -265,6 +306,7 @@ class DataAccessRowForm(_RowForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["data_source"].queryset = self.choices.data_sources_queryset
+        self.fields["data_source"].objects = self.choices.data_sources_by_id
         self.fields["data_source"].widget.choices = [
             ("", "A new data source (name it below)"),
             *self.choices.data_source_options,
@@ -299,7 +341,7 @@ class CredentialRowForm(_RowForm):
     """A credential it uses: a reference already recorded, or a new one described here (where
     it is stored and who holds it, never its value)."""
 
-    credential = forms.ModelChoiceField(
+    credential = PreloadedChoiceField(
         queryset=Credential.objects.none(),
         required=False,
         label="Credential",
@@ -329,14 +371,16 @@ class CredentialRowForm(_RowForm):
         help_text="Its path or id in the secrets manager (vault://…, arn:aws:secretsmanager:…, op://…), "
         "never the value.",
     )
-    owner = forms.ModelChoiceField(
+    owner = PreloadedChoiceField(
         queryset=User.objects.none(), required=False, label="Held by", empty_label="Me"
     )
     scope = forms.CharField(label="Scope", max_length=500, required=False, help_text="What it grants.")
     last_rotated_on = forms.DateField(
         label="Last rotated", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    expires_on = forms.DateField(label="Expires", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    expires_on = forms.DateField(
+        label="Expires", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     purpose = forms.CharField(label="Used for", max_length=500, required=False)
 
     #: The fields that describe a new credential (ignored when an existing one is picked).
@@ -345,11 +389,13 @@ class CredentialRowForm(_RowForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["credential"].queryset = self.choices.credentials_queryset
+        self.fields["credential"].objects = self.choices.credentials_by_id
         self.fields["credential"].widget.choices = [
             ("", "A new credential reference (describe it below)"),
             *self.choices.credential_options,
         ]
         self.fields["owner"].queryset = self.choices.people_queryset
+        self.fields["owner"].objects = self.choices.people_by_id
         self.fields["owner"].widget.choices = [("", "Me"), *self.choices.people_options]
 
     def clean_issuer(self):
@@ -382,7 +428,9 @@ class CredentialRowForm(_RowForm):
                 last_rotated_on=data.get("last_rotated_on"),
                 expires_on=data.get("expires_on"),
             )
-        return CredentialInput(credential=data.get("credential"), new_credential=new, purpose=data.get("purpose", ""))
+        return CredentialInput(
+            credential=data.get("credential"), new_credential=new, purpose=data.get("purpose", "")
+        )
 
 
 class ConnectionRowForm(_RowForm):
@@ -428,7 +476,7 @@ class ConnectionRowForm(_RowForm):
 class FoundationDocumentRowForm(_RowForm):
     """A foundation document it uses, and which version."""
 
-    document = forms.ModelChoiceField(
+    document = PreloadedChoiceField(
         queryset=FoundationDocument.objects.none(), label="Foundation document", empty_label="Choose…"
     )
     version = forms.CharField(
@@ -438,6 +486,7 @@ class FoundationDocumentRowForm(_RowForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["document"].queryset = self.choices.documents_queryset
+        self.fields["document"].objects = self.choices.documents_by_id
         self.fields["document"].widget.choices = [("", "Choose…"), *self.choices.document_options]
 
 
@@ -529,6 +578,10 @@ class RegistrationChoices:
     credentials_queryset: object = None
     credential_options: list = field(default_factory=list)
     credential_detail_ids: set = field(default_factory=set)
+    people_by_id: dict = field(default_factory=dict)
+    data_sources_by_id: dict = field(default_factory=dict)
+    credentials_by_id: dict = field(default_factory=dict)
+    documents_by_id: dict = field(default_factory=dict)
     documents_queryset: object = None
     document_options: list = field(default_factory=list)
     visible_use_cases: object = None
@@ -555,10 +608,13 @@ class RegistrationChoices:
             if use_case.backup_owner_id:
                 current_people.append(use_case.backup_owner_id)
         choices.people_queryset = team_people(team_id, also=current_people)
-        choices.people_options = [(p.pk, _person_label(p)) for p in choices.people_queryset]
+        choices.people_by_id = {p.pk: p for p in choices.people_queryset}
+        choices.people_options = [(pk, _person_label(p)) for pk, p in choices.people_by_id.items()]
         choices.data_sources_queryset = DataSource.objects.order_by("name", "id")
+        choices.data_sources_by_id = {s.pk: s for s in choices.data_sources_queryset}
         choices.data_source_options = [
-            (s.pk, f"{s.name} ({s.get_classification_display().lower()})") for s in choices.data_sources_queryset
+            (pk, f"{s.name} ({s.get_classification_display().lower()})")
+            for pk, s in choices.data_sources_by_id.items()
         ]
         credentials = credentials_visible_to(user)
         if use_case is not None:
@@ -568,14 +624,25 @@ class RegistrationChoices:
         choices.credentials_queryset = credentials.distinct().order_by("name", "id")
         # Where a credential is stored is a detail only some people see (the tool's team, the
         # security team): the others pick it by name.
-        choices.credential_detail_ids = set(credentials_visible_to(user).values_list("pk", flat=True))
+        choices.credentials_by_id = {c.pk: c for c in choices.credentials_queryset}
+        choices.credential_detail_ids = (
+            set(choices.credentials_by_id)
+            if use_case is None
+            else set(credentials_visible_to(user).values_list("pk", flat=True))
+        )
         choices.credential_options = [
-            (c.pk, f"{c.name} ({c.get_storage_display().lower()})" if c.pk in choices.credential_detail_ids else c.name)
-            for c in choices.credentials_queryset
+            (
+                c.pk,
+                f"{c.name} ({c.get_storage_display().lower()})"
+                if c.pk in choices.credential_detail_ids
+                else c.name,
+            )
+            for c in choices.credentials_by_id.values()
         ]
         choices.documents_queryset = FoundationDocument.objects.order_by("name")
+        choices.documents_by_id = {d.pk: d for d in choices.documents_queryset}
         choices.document_options = [
-            (d.pk, f"{d.name} (current: {d.current_version})") for d in choices.documents_queryset
+            (pk, f"{d.name} (current: {d.current_version})") for pk, d in choices.documents_by_id.items()
         ]
         choices.visible_use_cases = UseCase.objects.restrict(user, "view")
         choices.vendor_names = list(Vendor.objects.order_by("name").values_list("name", flat=True))
@@ -591,10 +658,14 @@ class RegistrationChoices:
                 self._vendors_by_name[vendor.name.lower()] = vendor
         return self._vendors_by_name.get(name.strip().lower())
 
-    def connection_options(self, *, selected_ids: set[int], searches: dict[int, str]) -> tuple[list, dict]:
+    def connection_options(self, *, selected_ids: set[int], searches: dict) -> tuple[list, dict]:
         """Options of the connection selects: the asker's teams' use cases (at most
         ``CONNECTION_OPTIONS_LIMIT``) and the ones already chosen; and, per row that asked,
         the results of its search.
+
+        Args:
+            selected_ids: ids of the use cases the rows already name.
+            searches: ``{(prefix, row index): text typed in its "Find" input}``.
 
         Returns:
             ``(shared options, {row key: options})``: lists of ``(id, label)``; two queries
@@ -607,7 +678,9 @@ class RegistrationChoices:
         base = self.visible_use_cases.select_related("team").only("id", "name", "team__name")
         if exclude:
             base = base.exclude(pk=exclude)
-        mine = list(base.filter(team_id__in=standing.team_ids).order_by("name", "id")[:CONNECTION_OPTIONS_LIMIT])
+        mine = list(
+            base.filter(team_id__in=standing.team_ids).order_by("name", "id")[:CONNECTION_OPTIONS_LIMIT]
+        )
         chosen = list(base.filter(pk__in=selected_ids - {uc.pk for uc in mine})) if selected_ids else []
         shared = [(uc.pk, f"{uc.name} ({uc.team.name})") for uc in sorted(chosen + mine, key=_by_name)]
         found = {}
@@ -635,17 +708,14 @@ class UseCaseRegistrationForms:
         may_reassign: whether ``user`` may replace a named backup owner (a lead).
     """
 
-    def __init__(self, *, user, use_case: UseCase | None = None, data=None, add: str = "", may_reassign=False):
+    def __init__(
+        self, *, user, use_case: UseCase | None = None, data=None, add: str = "", may_reassign=False
+    ):
         self.user = user
         self.use_case = use_case
         self.bound = data is not None
         if data is not None and add in ROWS_BY_PREFIX:
-            data = data.copy()
-            key = f"{add}-TOTAL_FORMS"
-            try:
-                data[key] = str(min(int(data.get(key, "0")) + 1, 50))
-            except ValueError:
-                data[key] = "1"
+            data = _with_new_row(data, add)
         self.data = data
         self.added = add if add in ROWS_BY_PREFIX else ""
         self.team_id = self._team_id()
@@ -658,8 +728,12 @@ class UseCaseRegistrationForms:
         self.formsets = {}
         for spec in ROWS:
             initial = self._rows_initial(spec.prefix)
-            extra = 1 if (spec.prefix == "vendors" and not initial) else 0
-            formset_class = forms.formset_factory(spec.form_class, extra=extra, can_delete=True, max_num=50)
+            # At least one vendor: the first row is there and required (its own "required"
+            # error); removing every row gets the service's message ("vendors").
+            minimum = 1 if spec.prefix == "vendors" else 0
+            formset_class = forms.formset_factory(
+                spec.form_class, extra=0, can_delete=True, max_num=MAX_ROWS, min_num=minimum
+            )
             self.formsets[spec.prefix] = formset_class(
                 data, prefix=spec.prefix, initial=initial, form_kwargs={"choices": self.choices}
             )
@@ -724,7 +798,9 @@ class UseCaseRegistrationForms:
                 for c in uc.fed_by.order_by("id")
             ]
         if prefix == "documents":
-            return [{"document": u.document_id, "version": u.version} for u in uc.foundation_uses.order_by("id")]
+            return [
+                {"document": u.document_id, "version": u.version} for u in uc.foundation_uses.order_by("id")
+            ]
         return []
 
     def _set_connection_options(self) -> None:
@@ -783,7 +859,9 @@ class UseCaseRegistrationForms:
             return [form for _, form in found]
 
         vendors = [
-            VendorChoice(new_vendor_name=f.cleaned_data["new_vendor_name"], model_name=f.cleaned_data["model_name"])
+            VendorChoice(
+                new_vendor_name=f.cleaned_data["new_vendor_name"], model_name=f.cleaned_data["model_name"]
+            )
             for f in rows("vendors")
         ]
         links = RegistrationLinks(
@@ -792,7 +870,9 @@ class UseCaseRegistrationForms:
             credentials=[f.to_input() for f in rows("credentials")],
             feeds=[f.to_input() for f in rows("feeds")],
             fed_by=[f.to_input() for f in rows("fed_by")],
-            foundation_documents=[(f.cleaned_data["document"], f.cleaned_data["version"]) for f in rows("documents")],
+            foundation_documents=[
+                (f.cleaned_data["document"], f.cleaned_data["version"]) for f in rows("documents")
+            ],
             builders=list(self.main.cleaned_data.get("builders") or []),
         )
         return self.main.service_fields(), links
@@ -866,21 +946,7 @@ class UseCaseRegistrationForms:
             out.extend(formset.forms)
         return out
 
-    def has_errors(self) -> bool:
-        return bool(self.section_errors) or any(form.errors for form in self.all_forms()) or any(
-            formset.non_form_errors() for formset in self.formsets.values()
-        )
-
     # --- the secret guard's view of what was sent -------------------------------------------
-
-    def field_names(self) -> set[str]:
-        """Names of the page's inputs whose text is shown again or saved (the guard scans
-        those; the CSRF token and the formsets' counters are left out)."""
-        names = set(self.main.fields)
-        for formset in self.formsets.values():
-            for form in formset.forms:
-                names.update(form.add_prefix(name) for name in form.fields if name != "DELETE")
-        return names
 
     @staticmethod
     def sent_field_names(data, *, only_prefix: str | None = None) -> list[str]:
@@ -917,7 +983,11 @@ class UseCaseRegistrationForms:
             if source is not None:
                 data.append(
                     DataFact(
-                        source.name, source.classification, source.has_personal_data, source.has_customer_data, writes
+                        source.name,
+                        source.classification,
+                        source.has_personal_data,
+                        source.has_customer_data,
+                        writes,
                     )
                 )
             elif (d.get("new_source_name") or "").strip():
@@ -1005,7 +1075,13 @@ class UseCaseRegistrationForms:
         out = []
         for prefix, messages in self.section_errors.items():
             for message in messages:
-                out.append((f"fs-{prefix}", ROWS_BY_PREFIX[prefix].legend if prefix in ROWS_BY_PREFIX else "", message))
+                out.append(
+                    (
+                        f"fs-{prefix}",
+                        ROWS_BY_PREFIX[prefix].legend if prefix in ROWS_BY_PREFIX else "",
+                        message,
+                    )
+                )
         for form in self.ordered_forms():
             for message in form.non_field_errors():
                 out.append((_form_anchor(form), _row_title(form), message))
@@ -1017,6 +1093,24 @@ class UseCaseRegistrationForms:
             for message in formset.non_form_errors():
                 out.append((f"fs-{prefix}", ROWS_BY_PREFIX[prefix].legend, message))
         return out
+
+
+def _with_new_row(data, prefix: str):
+    """``data`` with one more row in formset ``prefix``, holding the row form's initial values
+    (so its selects start where an unbound row would, and the row still counts as empty)."""
+    data = data.copy()
+    key = f"{prefix}-TOTAL_FORMS"
+    try:
+        index = max(0, int(data.get(key, "0")))
+    except ValueError:
+        index = 0
+    if index >= MAX_ROWS:
+        return data
+    data[key] = str(index + 1)
+    for name, form_field in ROWS_BY_PREFIX[prefix].form_class.base_fields.items():
+        if form_field.initial not in (None, "") and not isinstance(form_field, forms.BooleanField):
+            data[f"{prefix}-{index}-{name}"] = str(form_field.initial)
+    return data
 
 
 def _form_anchor(form) -> str:

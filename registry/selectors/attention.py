@@ -91,16 +91,18 @@ def use_cases_with_attention(queryset: QuerySet, *, now=None) -> QuerySet:
     """
     now = now or timezone.now()
     soon = now + timedelta(days=REVIEW_EXPIRING_DAYS)
-    latest_approval = SecurityReview.objects.filter(use_case=OuterRef("pk"), state=ReviewState.APPROVED).order_by(
-        "-decided_at", "-id"
-    )
+    latest_approval = SecurityReview.objects.filter(
+        use_case=OuterRef("pk"), state=ReviewState.APPROVED
+    ).order_by("-decided_at", "-id")
     unsafe = CredentialUse.objects.filter(
         use_case=OuterRef("pk"), credential__storage__in=sorted(UNSAFE_CREDENTIAL_STORAGE)
     )
     outdated = FoundationDocumentUse.objects.filter(use_case=OuterRef("pk")).exclude(
         version=F("document__current_version")
     )
-    annotated = queryset.annotate(review_expires_at=Subquery(latest_approval.values("expires_at")[:1])).annotate(
+    annotated = queryset.annotate(
+        review_expires_at=Subquery(latest_approval.values("expires_at")[:1])
+    ).annotate(
         attention_draft=_flag(Q(is_draft=True)),
         attention_changes_requested=_flag(Q(review_status=ReviewStatus.CHANGES_REQUESTED)),
         attention_no_backup=_flag(Q(backup_owner__isnull=True)),
@@ -112,9 +114,7 @@ def use_cases_with_attention(queryset: QuerySet, *, now=None) -> QuerySet:
             Q(review_status=ReviewStatus.EXPIRED)
             | Q(review_status=ReviewStatus.APPROVED, review_expires_at__lte=now)
         ),
-        attention_ownership=_flag(
-            ~Q(ownership_note="") | Q(owner__isnull=True) | Q(owner__is_active=False)
-        ),
+        attention_ownership=_flag(~Q(ownership_note="") | Q(owner__isnull=True) | Q(owner__is_active=False)),
         attention_outdated_document=_flag(Q(Exists(outdated))),
     )
     count = sum(

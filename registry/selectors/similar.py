@@ -22,11 +22,14 @@ from ..models import UseCase
 from ..secret_guard import secret_scan
 
 #: Words that say nothing about what a tool does (English stop words and registry filler).
-STOP_WORDS = frozenset(
-    """a an and are as at be by for from has have in into is it its of on or our that the their this to
-    was we were will with which who what when where how use uses used using tool tools app ai
-    """.split()
-)
+# fmt: off
+STOP_WORDS = frozenset((
+    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "into", "is",
+    "it", "its", "of", "on", "or", "our", "that", "the", "their", "this", "to", "was", "we", "were",
+    "will", "with", "which", "who", "what", "when", "where", "how", "use", "uses", "used", "using",
+    "tool", "tools", "app", "ai",
+))
+# fmt: on
 #: Scores below this are not shown (0..1; tuned on the demo inventories, see the tests).
 MIN_SCORE = 0.2
 #: Most words taken from what was typed (a pasted essay must not become a huge query).
@@ -44,10 +47,10 @@ class _Typed:
 def _typed(name: str, purpose: str) -> _Typed | None:
     """The name and the significant words typed, or ``None`` when there is too little to go on
     (or the text looks like a secret: it is never sent to the database)."""
+    if secret_scan(name or "") or secret_scan(purpose or ""):
+        return None
     name = " ".join(_WORD.findall(name or ""))[:200]
     purpose = (purpose or "")[:2000]
-    if secret_scan(name) or secret_scan(purpose):
-        return None
     words = []
     for word in _WORD.findall(f"{name} {purpose}".lower()):
         if len(word) >= 3 and word not in STOP_WORDS and word not in words:
@@ -159,7 +162,7 @@ def use_cases_named(user, text: str, *, exclude_id: int | None = None, limit: in
         A list of ``UseCase`` with ``team`` joined, best first: on PostgreSQL by trigram
         similarity (the ``ILIKE`` is served by the name's trigram index), on SQLite by name.
     """
-    text = (text or "").strip()[:200]
+    text = (text or "").replace("\x00", "").strip()[:200]  # PostgreSQL text holds no NUL
     if len(text) < 2 or secret_scan(text):
         return []
     queryset = (
@@ -171,7 +174,9 @@ def use_cases_named(user, text: str, *, exclude_id: int | None = None, limit: in
     if exclude_id:
         queryset = queryset.exclude(pk=exclude_id)
     if connection.vendor == "postgresql":
-        queryset = queryset.annotate(similarity=TrigramSimilarity("name", text)).order_by("-similarity", "name")
+        queryset = queryset.annotate(similarity=TrigramSimilarity("name", text)).order_by(
+            "-similarity", "name"
+        )
     else:
         queryset = queryset.order_by("name", "id")
     return list(queryset[:limit])

@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
-from accounts.permissions import can_change_use_case, can_create_use_case
+from accounts.permissions import can_adopt_into_team, can_change_use_case, can_create_use_case
 
 from ..choices import (
     AccessMode,
@@ -76,6 +76,7 @@ EDITABLE_FIELDS = [
 #: What a registration must say (what a marketer knows): name, what it does, kind, team and
 #: where it runs; plus at least one vendor or model (``links.vendors``).
 REQUIRED_FIELDS = ("name", "purpose", "kind", "team", "platform")
+VENDORS_REQUIRED = "Name at least one vendor or model it calls (your own if it runs on none)."
 
 
 @dataclass
@@ -190,7 +191,7 @@ def _validate(fields: dict, links: RegistrationLinks, *, partial: bool) -> None:
         if (not partial or required in fields) and not fields.get(required):
             add(required, "This field is required.")
     if (not partial or links.vendors is not None) and not links.vendors:
-        add("vendors", "Name at least one vendor or model it calls (your own if it runs on none).")
+        add("vendors", VENDORS_REQUIRED)
     owner, backup = fields.get("owner"), fields.get("backup_owner")
     if backup is not None and owner is not None and backup.pk == owner.pk:
         add("backup_owner", "The backup owner must be someone other than the owner.")
@@ -383,7 +384,13 @@ def _sync_links(use_case: UseCase, links: RegistrationLinks, actor) -> list[str]
 
 
 def use_case_register(
-    *, actor, fields: dict, links: RegistrationLinks, draft: bool = False, channel: str = "form"
+    *,
+    actor,
+    fields: dict,
+    links: RegistrationLinks,
+    draft: bool = False,
+    channel: str = "form",
+    adopting: bool = False,
 ) -> UseCase:
     """Register a new use case (or save it as a draft).
 
@@ -394,6 +401,8 @@ def use_case_register(
         links: what it touches (every list is taken as given).
         draft: save as a draft (visible to the team only) instead of registering.
         channel: the secret guard's channel ("form", "api").
+        adopting: it is the adopter's own copy of a shared-library entry: any member of the
+            team may register it (reuse is open to everyone; docs/permissions.md).
 
     Returns:
         The saved use case, with its risk tier computed.
@@ -405,7 +414,9 @@ def use_case_register(
     """
     secret_guard(_guarded_texts(fields, links), channel=channel, actor=actor)
     team = fields.get("team")
-    if team is not None and not can_create_use_case(actor, team):
+    if team is not None and not (
+        can_create_use_case(actor, team) or (adopting and can_adopt_into_team(actor, team))
+    ):
         raise PermissionDenied("You can register use cases only for teams you belong to.")
     _validate(fields, links, partial=False)
     unknown = set(fields) - set(EDITABLE_FIELDS)

@@ -12,6 +12,31 @@ from .directory import (
     VendorDetailView,
     VendorListView,
 )
+from .incidents import (
+    IncidentAcknowledgeLinkView,
+    IncidentActionView,
+    IncidentDetailView,
+    IncidentListView,
+    IncidentOpenView,
+    TeamConnectionsView,
+    UseCaseArchitectureView,
+    WhoBuiltWhatFindView,
+    WhoBuiltWhatView,
+)
+from .library import (
+    FoundationDocumentDetailView,
+    FoundationDocumentListView,
+    FoundationVersionPublishView,
+    LibraryAdoptView,
+    LibraryCandidatesView,
+    LibraryDeprecateView,
+    LibraryEntryDetailView,
+    LibraryEntryEditView,
+    LibraryListView,
+    LibraryUnlistView,
+    UseCasePromoteView,
+    UseCaseUsageView,
+)
 from .my_use_cases import MyTeamUseCasesView, MyUseCasesView
 from .ownership import OwnershipGapsView
 from .registration import (
@@ -25,9 +50,26 @@ from .reviews import ReviewActionView, ReviewDetailView, ReviewQueueView
 from .use_cases import UseCaseAcceptOwnershipView, UseCaseDetailView, UseCaseOwnersView, UseCaseRetireView
 
 __all__ = [
+    "FoundationDocumentDetailView",
+    "FoundationDocumentListView",
+    "FoundationVersionPublishView",
+    "LibraryAdoptView",
+    "LibraryCandidatesView",
+    "LibraryDeprecateView",
+    "LibraryEntryDetailView",
+    "LibraryEntryEditView",
+    "LibraryListView",
+    "LibraryUnlistView",
+    "UseCasePromoteView",
+    "UseCaseUsageView",
     "EXPORT_HEADER",
     "SORT_LABELS",
     "CredentialDetailView",
+    "IncidentAcknowledgeLinkView",
+    "IncidentActionView",
+    "IncidentDetailView",
+    "IncidentListView",
+    "IncidentOpenView",
     "MyTeamUseCasesView",
     "MyUseCasesView",
     "OwnershipGapsView",
@@ -35,9 +77,11 @@ __all__ = [
     "ReviewActionView",
     "ReviewDetailView",
     "ReviewQueueView",
+    "TeamConnectionsView",
     "TeamDetailView",
     "TeamListView",
     "UseCaseAcceptOwnershipView",
+    "UseCaseArchitectureView",
     "UseCaseDetailView",
     "UseCaseExportView",
     "UseCaseFormView",
@@ -50,6 +94,8 @@ __all__ = [
     "UseCaseSubmitView",
     "VendorDetailView",
     "VendorListView",
+    "WhoBuiltWhatFindView",
+    "WhoBuiltWhatView",
     "csv_safe",
     "home",
 ]

@@ -12,6 +12,8 @@ helpers never count: they echo nothing that was typed and skip searching text th
 a secret.
 """
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,12 +22,13 @@ from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views import View
 
-from accounts.permissions import can_change_use_case, can_reassign_owner
+from accounts.permissions import can_change_use_case, can_reassign_owner, can_view_credential_details
 
+from ..choices import RiskTier
 from ..exceptions import SecretValueError
-from ..forms.use_case import ROWS, ROWS_BY_PREFIX, UseCaseRegistrationForms, registrable_teams
+from ..forms.use_case import ROWS, ROWS_BY_PREFIX, RowsSpec, UseCaseRegistrationForms, registrable_teams
 from ..models import UseCase
-from ..rules.risk import risk_assess
+from ..rules.risk import redact_reasons, risk_assess
 from ..secret_guard import secret_guard
 from ..selectors.similar import use_cases_named, use_cases_similar
 from ..services.registration import use_case_edit, use_case_register, use_case_submit
@@ -89,11 +92,14 @@ class UseCaseFormView(LoginRequiredMixin, View):
         data, refused = self._guard(request.POST, only_prefix=region if partial else None)
         forms = self._forms(data, add=add)
         if region:
+            if partial:
+                forms.quiet()
+                forms.add_sent_errors(refused)
+                return self._render_rows(forms, region)
+            risk = _risk_of(forms)  # validates (leniently) before the errors are put aside
             forms.quiet()
             forms.add_sent_errors(refused)
-            if partial:
-                return self._render_rows(forms, region)
-            return self._render(forms)
+            return self._render(forms, risk=risk)
         valid = forms.is_valid()
         forms.add_sent_errors(refused)
         if not valid or refused:
@@ -118,7 +124,9 @@ class UseCaseFormView(LoginRequiredMixin, View):
             if self.use_case is not None:
                 messages.success(request, "Changes saved.")
             elif use_case.is_draft:
-                messages.success(request, "Saved as a draft: only your team sees it until you submit it for review.")
+                messages.success(
+                    request, "Saved as a draft: only your team sees it until you submit it for review."
+                )
             else:
                 messages.success(request, "Registered. Submit it for security review when it is ready.")
             return redirect(use_case)
@@ -144,13 +152,17 @@ class UseCaseFormView(LoginRequiredMixin, View):
             return data, error.errors
         return post, {}
 
-    def _context(self, forms: UseCaseRegistrationForms) -> dict:
+    def _context(self, forms: UseCaseRegistrationForms, risk: dict | None = None) -> dict:
         forms.describe_fields()
         use_case = self.use_case
-        if use_case is not None and not forms.bound:
-            risk = {"tier": use_case.risk_tier, "reasons": use_case.risk_reasons}
-        else:
+        if risk is None and forms.bound:
             risk = _risk_of(forms)
+        elif risk is None and use_case is not None:  # the page as it opens: the stored tier
+            reasons = use_case.risk_reasons
+            if not can_view_credential_details(self.request.user, use_case):
+                reasons = redact_reasons(reasons)
+            risk = {"tier": use_case.risk_tier, "reasons": reasons}
+        risk = risk or {"tier": RiskTier.LOW, "reasons": []}
         similar = []
         if forms.bound:
             similar = use_cases_similar(
@@ -160,70 +172,92 @@ class UseCaseFormView(LoginRequiredMixin, View):
                 exclude_id=use_case.pk if use_case else None,
             )
         main = forms.main
+        blocks = {spec.prefix: _rows_block(forms, spec.prefix) for spec in ROWS}
+        changed = set(main.changed_data) if forms.bound else set()
+        groups = []
+        for key, title, names in OPTIONAL_GROUPS:
+            fields = [main[name] for name in names]
+            is_open = any(f.errors for f in fields) or bool(changed & set(names)) or use_case is not None
+            groups.append({"key": key, "title": title, "fields": fields, "open": is_open})
         return {
             "use_case": use_case,
-            "forms": forms,
             "form": main,
-            "rows": [(spec, forms.formsets[spec.prefix]) for spec in ROWS],
-            "rows_by_prefix": {spec.prefix: (spec, forms.formsets[spec.prefix]) for spec in ROWS},
-            "section_errors": forms.section_errors,
+            "blocks": blocks,
+            "optional_blocks": [blocks[spec.prefix] for spec in ROWS if spec.prefix != "vendors"],
+            "optional_groups": groups,
+            "required_fields": [main[name] for name in main.REQUIRED],
             "error_summary": forms.error_summary(),
             "choices": forms.choices,
             "risk": risk,
             "similar": similar,
             "similar_asked": forms.bound,
-            "required_fields": [main[name] for name in main.REQUIRED],
-            "optional_groups": [
-                (
-                    "how",
-                    "How it works",
-                    [
-                        main[n]
-                        for n in (
-                            "description",
-                            "outputs",
-                            "lifecycle_stage",
-                            "autonomy",
-                            "exposure",
-                            "human_in_the_loop",
-                            "handles_personal_data",
-                            "is_high_impact",
-                            "high_impact_justification",
-                        )
-                    ],
-                ),
-                ("people", "People", [main["backup_owner"], main["builders"]]),
-                (
-                    "links",
-                    "Links and usage",
-                    [main[n] for n in ("documentation_url", "code_url", "users_count", "hours_saved_per_week", "monthly_cost")],
-                ),
-            ],
         }
 
-    def _render(self, forms):
-        response = render(self.request, TEMPLATE, self._context(forms))
+    def _render(self, forms, risk: dict | None = None):
+        response = render(self.request, TEMPLATE, self._context(forms, risk))
         patch_vary_headers(response, ["HX-Request"])
         return response
 
     def _render_rows(self, forms, prefix):
         forms.describe_fields()
-        spec, formset = ROWS_BY_PREFIX[prefix], forms.formsets[prefix]
-        context = {
-            "spec": spec,
-            "formset": formset,
-            "section_errors": forms.section_errors,
-            "choices": forms.choices,
-            "forms": forms,
-            "use_case": self.use_case,
-        }
+        context = {"block": _rows_block(forms, prefix), "use_case": self.use_case}
         return render(self.request, f"{TEMPLATE}#rows", context)
 
 
-def _risk_of(forms: UseCaseRegistrationForms) -> dict:
-    """The tier and reasons of the unsaved input (``risk_assess`` over ``forms.risk_facts``)."""
-    from ..rules.risk import redact_reasons
+#: The optional groups of the use case's own fields: (key, title, field names).
+OPTIONAL_GROUPS = (
+    (
+        "how",
+        "How it works",
+        (
+            "description",
+            "outputs",
+            "lifecycle_stage",
+            "autonomy",
+            "exposure",
+            "human_in_the_loop",
+            "handles_personal_data",
+            "is_high_impact",
+            "high_impact_justification",
+        ),
+    ),
+    ("people", "People", ("backup_owner", "builders")),
+    (
+        "links",
+        "Links and usage",
+        ("documentation_url", "code_url", "users_count", "hours_saved_per_week", "monthly_cost"),
+    ),
+)
 
+
+@dataclass
+class RowsBlock:
+    """One formset as the page shows it: open when it has rows or errors."""
+
+    spec: RowsSpec
+    formset: object
+    errors: list
+    count: int
+    open: bool
+
+
+def _rows_block(forms: UseCaseRegistrationForms, prefix: str) -> RowsBlock:
+    formset = forms.formsets[prefix]
+    errors = forms.section_errors.get(prefix, [])
+    count = len(formset.forms)
+    has_errors = bool(errors) or any(f.errors for f in formset.forms) or bool(formset.non_form_errors())
+    return RowsBlock(
+        spec=ROWS_BY_PREFIX[prefix],
+        formset=formset,
+        errors=errors,
+        count=count,
+        open=count > 0 or has_errors or forms.added == prefix,
+    )
+
+
+def _risk_of(forms: UseCaseRegistrationForms) -> dict:
+    """The tier and reasons of the unsaved input (``risk_assess`` over ``forms.risk_facts``);
+    credential names and storage places are redacted when the asker may not see them."""
     assessment = risk_assess(forms.risk_facts())
     hidden = any(
         (form.cleaned_data or {}).get("credential") is not None
@@ -283,7 +317,9 @@ class UseCasePickerView(LoginRequiredMixin, View):
         text = next((value for key, value in request.POST.items() if key.endswith("-find")), "")
         editing = request.POST.get("editing", "")
         found = use_cases_named(request.user, text, exclude_id=int(editing) if editing.isdigit() else None)
-        return render(request, f"{TEMPLATE}#picker-options", {"found": found, "text_given": bool(text.strip())})
+        return render(
+            request, f"{TEMPLATE}#picker-options", {"found": found, "text_given": bool(text.strip())}
+        )
 
 
 class UseCaseSubmitView(LoginRequiredMixin, View):
@@ -297,5 +333,7 @@ class UseCaseSubmitView(LoginRequiredMixin, View):
             review = use_case_submit(actor=request.user, use_case=use_case)
         except PermissionDenied:
             raise Http404("You may not submit this use case.") from None
-        messages.success(request, f"Submitted for security review (review {review.get_state_display().lower()}).")
+        messages.success(
+            request, f"Submitted for security review (review {review.get_state_display().lower()})."
+        )
         return redirect(use_case)

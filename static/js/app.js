@@ -67,6 +67,14 @@
     // server's render of a bookmarkable URL is always right.
     window.htmx.config.historyCacheSize = 0;
 
+    // The registration page: a swapped-in fieldset ("Add a data source") puts the keyboard on
+    // its new row, as the full-page render does with autofocus.
+    document.body.addEventListener("htmx:afterSettle", function (event) {
+      var target = event.target;  // the swapped-in content (the requesting button may be gone)
+      var focus = target && target.querySelector && target.querySelector("[autofocus]");
+      if (focus && document.activeElement !== focus) { focus.focus(); }
+    });
+
     // A failed in-place update must not fail silently: say so where the results are.
     document.body.addEventListener("htmx:responseError", function (event) {
       warn(event.detail.target,

@@ -189,6 +189,9 @@ def test_who_registers_for_which_team(world, role):
     own_team, other_team = world.own.team, world.other.team
     assert permissions.can_create_use_case(person, own_team) is (role in {"builder", "lead", "admin"})
     assert permissions.can_create_use_case(person, other_team) is (role == "admin")
+    # Adopting a library entry: every member may register their own copy for their team.
+    assert permissions.can_adopt_into_team(person, own_team) is True
+    assert permissions.can_adopt_into_team(person, other_team) is (role == "admin")
 
 
 @pytest.mark.parametrize(

@@ -498,11 +498,14 @@ def test_an_unknown_use_case_answers_404_json(api, pk):
     assert set(response.json()) == {"detail"}
 
 
-def test_the_api_is_read_only(api):
+def test_without_builder_rights_the_api_writes_nothing(api):
+    """Registering and changing arrived with issue 4 (tests/registry/test_api_write.py): a
+    person who builds for no team registers nothing (403), may not change what they only see
+    (403), and nobody deletes through the API (405: only admins delete, in the admin)."""
     use_case = UseCaseFactory()
 
-    assert api.post(LIST_URL, {"name": "x"}, format="json").status_code == 405
-    assert api.patch(f"{LIST_URL}{use_case.pk}/", {"name": "x"}, format="json").status_code == 405
+    assert api.post(LIST_URL, {"name": "x"}, format="json").status_code == 403
+    assert api.patch(f"{LIST_URL}{use_case.pk}/", {"name": "x"}, format="json").status_code == 403
     assert api.delete(f"{LIST_URL}{use_case.pk}/").status_code == 405
     use_case.refresh_from_db()
     assert use_case.name != "x"
