@@ -31,6 +31,9 @@ urlpatterns = [
     path("reviews/", views.ReviewQueueView.as_view(), name="review_queue"),
     path("reviews/<int:pk>/", views.ReviewDetailView.as_view(), name="review_detail"),
     path("reviews/<int:pk>/<slug:action>/", views.ReviewActionView.as_view(), name="review_action"),
+    # The central team's dashboard (issue 9) and its per-panel CSV exports.
+    path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
+    path("dashboard/<slug:panel>.csv", views.DashboardExportView.as_view(), name="dashboard_export"),
     path("ownership-gaps/", views.OwnershipGapsView.as_view(), name="ownership_gaps"),
     path("people/<str:username>/", views.PersonDetailView.as_view(), name="person_detail"),
     path("credentials/<int:pk>/", views.CredentialDetailView.as_view(), name="credential_detail"),

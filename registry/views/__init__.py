@@ -4,6 +4,7 @@ Views are thin: selectors read (already restricted to the asker), services write
 """
 
 from .catalog import EXPORT_HEADER, SORT_LABELS, UseCaseExportView, UseCaseListView, csv_safe, home
+from .dashboard import DashboardExportView, DashboardView
 from .directory import (
     CredentialDetailView,
     PersonDetailView,
@@ -65,6 +66,8 @@ __all__ = [
     "EXPORT_HEADER",
     "SORT_LABELS",
     "CredentialDetailView",
+    "DashboardExportView",
+    "DashboardView",
     "IncidentAcknowledgeLinkView",
     "IncidentActionView",
     "IncidentDetailView",
