@@ -44,3 +44,42 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+#: The demo accounts' password in the journeys.
+PASSWORD = "journey-demo-password"
+
+
+@pytest.fixture
+def demo(db):
+    """The demo scenario without the imported inventories (fast): accounts and the company's tools."""
+    from registry.demo import demo_seed
+
+    demo_seed(password=PASSWORD, import_inventories=False)
+
+
+@pytest.fixture
+def session(request, browser, live_server, demo):
+    """``session("curator")``: a signed-in page in a browser context of its own.
+
+    A test module may set ``BROWSER_TIMEOUT_MS`` (default 5,000) and ``VIEWPORT_WIDTH``.
+    """
+    contexts = []
+    timeout = getattr(request.module, "BROWSER_TIMEOUT_MS", 5000)
+    width = getattr(request.module, "VIEWPORT_WIDTH", 1400)
+
+    def open_as(username):
+        context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": 900})
+        context.set_default_timeout(timeout)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto("/accounts/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", PASSWORD)
+        page.click("button:has-text('Log in')")
+        page.wait_for_selector("nav >> text=Teams")
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()

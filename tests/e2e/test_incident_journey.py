@@ -19,39 +19,9 @@ from django.core import mail
 
 from registry.models import Incident, IncidentRecipient
 
-PASSWORD = "incident-journey-password"
 ACK_PATH = re.compile(r"https?://[^/\s]+(/incidents/ack/[A-Za-z0-9_\-]+/)")
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-@pytest.fixture
-def demo(db):
-    from registry.demo import demo_seed
-
-    demo_seed(password=PASSWORD, import_inventories=False)
-
-
-@pytest.fixture
-def session(browser, live_server, demo):
-    """A function that opens a signed-in browser tab for a demo account."""
-    contexts = []
-
-    def open_as(username):
-        context = browser.new_context(base_url=live_server.url, viewport={"width": 1400, "height": 900})
-        context.set_default_timeout(5000)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto("/accounts/login/")
-        page.fill("#id_username", username)
-        page.fill("#id_password", PASSWORD)
-        page.click("button:has-text('Log in')")
-        page.wait_for_selector("nav >> text=Teams")
-        return page
-
-    yield open_as
-    for context in contexts:
-        context.close()
 
 
 def test_responder_finds_everything_the_hubspot_key_touches_opens_an_incident_and_owners_acknowledge(

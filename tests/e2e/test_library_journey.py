@@ -15,38 +15,11 @@ import pytest
 
 from registry.models import Adoption, LibraryEntry, UseCase
 
-PASSWORD = "library-journey-password"
+#: Promotion and adoption pages do more per request than the other journeys.
+BROWSER_TIMEOUT_MS = 8000
+VIEWPORT_WIDTH = 1280
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-@pytest.fixture
-def demo(db):
-    from registry.demo import demo_seed
-
-    demo_seed(password=PASSWORD, import_inventories=False)
-
-
-@pytest.fixture
-def session(browser, live_server, demo):
-    """``session("curator")``: a logged-in page of its own browser context."""
-    contexts = []
-
-    def open_as(username):
-        context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(8000)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto("/accounts/login/")
-        page.fill("#id_username", username)
-        page.fill("#id_password", PASSWORD)
-        page.click("button:has-text('Log in')")
-        page.wait_for_selector("nav >> text=Library")
-        return page
-
-    yield open_as
-    for context in contexts:
-        context.close()
 
 
 def test_curator_promotes_staff_finds_and_adopts_and_reuse_shows_both_ways(session):
