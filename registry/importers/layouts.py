@@ -279,24 +279,46 @@ def _kind_2025(technique: str, sourcing: str) -> str:
     return UseCaseKind.SCRIPT_APP
 
 
+#: The columns the two OMB per-use-case layouts share, by role: agency name, agency
+#: abbreviation, use case name, development stage, bureau.
+_OMB_2025_COLUMNS = ("agency_name", "agency", "use_case_name", "development_stage", "agency_bureau")
+_OMB_2024_COLUMNS = ("3_agency", "3_abr", "2_use_case_name", "16_dev_stage", "4_bureau")
+
+
+def _omb_common(cell, row, columns, stages):
+    """What OMB's per-use-case layouts share: ``(abbreviation, agency name, name, stage, bureau)``,
+    or the reason (a string) the row is rejected."""
+    agency_col, abbreviation_col, name_col, stage_col, bureau_col = columns
+    abbreviation, agency_name = _agency(
+        one_line(cell(row, agency_col)), one_line(cell(row, abbreviation_col))
+    )
+    name = one_line(cell(row, name_col))
+    if not agency_name:
+        return f"no agency ({agency_col} and {abbreviation_col} are blank)"
+    if not name:
+        return f"blank use case name ({name_col})"
+    stage_text = one_line(cell(row, stage_col))
+    stage = stages.get(stage_text.casefold(), "" if not stage_text else None)
+    if stage is None:
+        return f"unknown {stage_col} '{stage_text}'"
+    return (
+        abbreviation,
+        agency_name,
+        name,
+        stage,
+        _bureau(one_line(cell(row, bureau_col)), agency_name, abbreviation),
+    )
+
+
 def _omb_2025_individual(table: Table):
     cell = _Row(table.headers)
     records, rejections = [], []
     for number, row in zip(table.row_numbers, table.rows, strict=True):
-        abbreviation, agency_name = _agency(one_line(cell(row, "agency_name")), one_line(cell(row, "agency")))
-        name = one_line(cell(row, "use_case_name"))
-        if not agency_name:
-            rejections.append(Rejection(number, row, "no agency (agency_name and agency are blank)"))
+        common = _omb_common(cell, row, _OMB_2025_COLUMNS, _STAGES_2025)
+        if isinstance(common, str):
+            rejections.append(Rejection(number, row, common))
             continue
-        if not name:
-            rejections.append(Rejection(number, row, "blank use case name (use_case_name)"))
-            continue
-        stage_text = one_line(cell(row, "development_stage"))
-        stage = _STAGES_2025.get(stage_text.casefold(), "" if not stage_text else None)
-        if stage is None:
-            rejections.append(Rejection(number, row, f"unknown development_stage '{stage_text}'"))
-            continue
-        bureau = _bureau(one_line(cell(row, "agency_bureau")), agency_name, abbreviation)
+        abbreviation, agency_name, name, stage, bureau = common
         technique = _technique_2025(cell(row, "classification"))
         sourcing = _SOURCING_2025.get(one_line(cell(row, "contracting_usage")).casefold(), "")
         source_id = one_line(cell(row, "id"))
@@ -370,20 +392,11 @@ def _omb_2024_consolidated(table: Table):
     cell = _Row(table.headers)
     records, rejections = [], []
     for number, row in zip(table.row_numbers, table.rows, strict=True):
-        abbreviation, agency_name = _agency(one_line(cell(row, "3_agency")), one_line(cell(row, "3_abr")))
-        name = one_line(cell(row, "2_use_case_name"))
-        if not agency_name:
-            rejections.append(Rejection(number, row, "no agency (3_agency and 3_abr are blank)"))
+        common = _omb_common(cell, row, _OMB_2024_COLUMNS, _STAGES_2024)
+        if isinstance(common, str):
+            rejections.append(Rejection(number, row, common))
             continue
-        if not name:
-            rejections.append(Rejection(number, row, "blank use case name (2_use_case_name)"))
-            continue
-        stage_text = one_line(cell(row, "16_dev_stage"))
-        stage = _STAGES_2024.get(stage_text.casefold(), "" if not stage_text else None)
-        if stage is None:
-            rejections.append(Rejection(number, row, f"unknown 16_dev_stage '{stage_text}'"))
-            continue
-        bureau = _bureau(one_line(cell(row, "4_bureau")), agency_name, abbreviation)
+        abbreviation, agency_name, name, stage, bureau = common
         commercial = one_line(cell(row, "10_commercial_ai"))
         is_commercial = (
             bool(commercial) and not is_placeholder(commercial) and commercial != "None of the above."
