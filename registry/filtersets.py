@@ -38,15 +38,22 @@ class UseCaseFilterSet(django_filters.FilterSet):
     team = django_filters.ModelChoiceFilter(
         queryset=Team.objects.all(), to_field_name="slug", method="filter_team", label="Team or agency"
     )
+    # distinct=False on the multiple-choice filters: they test the use case's own columns, so no
+    # row can repeat, and django-filter's default SELECT DISTINCT made PostgreSQL de-duplicate
+    # (sort) the whole filtered list before the page could be cut (issue 8).
     stage = django_filters.MultipleChoiceFilter(
-        field_name="lifecycle_stage", choices=LifecycleStage.choices, label="Lifecycle stage"
+        field_name="lifecycle_stage", choices=LifecycleStage.choices, label="Lifecycle stage", distinct=False
     )
-    kind = django_filters.MultipleChoiceFilter(choices=UseCaseKind.choices)
+    kind = django_filters.MultipleChoiceFilter(choices=UseCaseKind.choices, distinct=False)
     vendor = django_filters.ModelChoiceFilter(
         queryset=Vendor.objects.all(), to_field_name="slug", method="filter_vendor"
     )
-    risk_tier = django_filters.MultipleChoiceFilter(choices=RiskTier.choices, label="Risk tier")
-    review_status = django_filters.MultipleChoiceFilter(choices=ReviewStatus.choices, label="Review status")
+    risk_tier = django_filters.MultipleChoiceFilter(
+        choices=RiskTier.choices, label="Risk tier", distinct=False
+    )
+    review_status = django_filters.MultipleChoiceFilter(
+        choices=ReviewStatus.choices, label="Review status", distinct=False
+    )
     high_impact = django_filters.BooleanFilter(field_name="is_high_impact", label="High-impact")
     personal_data = django_filters.BooleanFilter(method="filter_personal_data", label="Personal data")
     named_owner = django_filters.BooleanFilter(

@@ -17,7 +17,7 @@ import random
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.choices import MembershipRole, TeamKind
@@ -316,6 +316,7 @@ def scale_seed(*, use_cases: int, seed: int = 2026, out=None) -> ScaleReport:
                     decided_at=decided,
                     expires_at=decided + dt.timedelta(days=365) if state == c.ReviewState.APPROVED else None,
                     reviewer=people[i % len(people)] if state != c.ReviewState.REQUESTED else None,
+                    risk_rank=c.RISK_TIER_RANK.get(uc.risk_tier, 0),
                 )
             )
             uc.review_status = state
@@ -358,4 +359,12 @@ def scale_seed(*, use_cases: int, seed: int = 2026, out=None) -> ScaleReport:
         for chunk in _chunks(usage):
             UsageReport.objects.bulk_create(chunk)
         report.usage_reports = len(usage)
+    if connection.vendor == "postgresql":
+        # Fresh planner statistics: without them PostgreSQL guesses a few hundred open reviews
+        # instead of tens of thousands and picks plans that take seconds. (VACUUM, which also
+        # sets the visibility map for index-only scans, cannot run in a transaction: autovacuum
+        # or `VACUUM ANALYZE` by hand does it.)
+        log("analyze")
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     return report

@@ -15,7 +15,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from accounts.models import Team
@@ -26,6 +25,7 @@ from ..exceptions import SecretValueError, TransitionNotAllowed
 from ..filtersets import SORTS, UseCaseFilterSet
 from ..forms.use_case import registrable_teams
 from ..models import UseCase, Vendor
+from ..pagination import RegistryPagination  # noqa: F401 - the other API modules import it from here
 from ..selectors.use_cases import use_case_detail, use_cases_sorted, use_cases_visible_to
 from ..services.registration import REQUIRED_FIELDS, use_case_edit, use_case_register, use_case_submit
 from .serializers import (
@@ -56,13 +56,6 @@ BOOLEAN_FILTERS = [
     name for name, f in UseCaseFilterSet.base_filters.items() if isinstance(f, django_filters.BooleanFilter)
 ]
 BOOLEAN_VALUES = ("true", "false", "True", "False")
-
-
-class RegistryPagination(PageNumberPagination):
-    """``?page=N`` and ``?page_size=N`` (default ``PAGE_SIZE``, at most 200)."""
-
-    page_size_query_param = "page_size"
-    max_page_size = 200
 
 
 @extend_schema(tags=["use cases"])

@@ -6,7 +6,7 @@ from accounts.permissions import ownership_gaps_scope
 
 from ..choices import LifecycleStage
 from ..models import UseCase
-from .use_cases import _risk_rank
+from .use_cases import risk_tier_rank
 
 #: Columns no gaps row shows (kilobytes per imported row).
 _DEFERRED = ("source_row", "search_vector", "description", "outputs", "human_in_the_loop", "risk_reasons")
@@ -30,7 +30,7 @@ def ownership_gaps_for(user) -> QuerySet:
         _gaps(user)
         .select_related("team", "team__parent", "owner", "backup_owner")
         .defer(*_DEFERRED)
-        .annotate(risk_rank=_risk_rank())
+        .annotate(risk_rank=risk_tier_rank())
         .order_by(F("ownership_flagged_at").desc(nulls_last=True), "-risk_rank", "name", "id")
     )
 

@@ -93,17 +93,19 @@ def use_cases_sorted(queryset: QuerySet, sort: str | None, *, searching: bool) -
     if sort == "relevance":
         return queryset.order_by("-rank", "name", "id"), sort
     if sort == "risk":
-        queryset = queryset.annotate(risk_rank=_risk_rank())
+        queryset = queryset.annotate(risk_rank=risk_tier_rank())
     return queryset.order_by(*SORTS[sort]), sort
 
 
-def _risk_rank():
+def risk_tier_rank(field: str = "risk_tier"):
+    """An SQL expression: ``field`` (a risk tier) as ``RISK_TIER_RANK`` (4 critical … 1 low, 0
+    otherwise), for ordering riskiest first."""
     from django.db.models import Case, IntegerField, Value, When
 
     from ..choices import RISK_TIER_RANK
 
     return Case(
-        *[When(risk_tier=tier, then=Value(rank)) for tier, rank in RISK_TIER_RANK.items()],
+        *[When(**{field: tier}, then=Value(rank)) for tier, rank in RISK_TIER_RANK.items()],
         default=Value(0),
         output_field=IntegerField(),
     )

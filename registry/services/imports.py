@@ -25,7 +25,14 @@ from django.utils.text import slugify
 from accounts.choices import TeamKind
 from accounts.models import Team
 
-from ..choices import UNSAFE_CREDENTIAL_STORAGE, CredentialStorage, ReviewSource, ReviewState, ReviewStatus
+from ..choices import (
+    RISK_TIER_RANK,
+    UNSAFE_CREDENTIAL_STORAGE,
+    CredentialStorage,
+    ReviewSource,
+    ReviewState,
+    ReviewStatus,
+)
 from ..exceptions import ImportFileError
 from ..importers.layouts import layout_detect, sheet_parse
 from ..importers.mapping import MAPPING_FIELDS, mapping_parse, mapping_prepare
@@ -364,6 +371,10 @@ def _write(sheet: ParsedSheet, result: ImportResult, *, actor, file_name: str, s
         UseCase.objects.bulk_update(
             changed, sorted(changed_fields | {"import_batch", "updated_at"}), batch_size=BATCH_SIZE
         )
+        if "risk_tier" in changed_fields:
+            from .reviews import review_risk_ranks_sync
+
+            review_risk_ranks_sync([uc.pk for uc in changed])
     VendorUse.objects.bulk_create(
         [VendorUse(use_case=uc, vendor_id=v, model_id=m) for uc, v, m in vendor_uses], batch_size=BATCH_SIZE
     )
@@ -377,6 +388,7 @@ def _write(sheet: ParsedSheet, result: ImportResult, *, actor, file_name: str, s
                 requested_by=actor,
                 requested_at=now,
                 decided_at=now,
+                risk_rank=RISK_TIER_RANK.get(uc.risk_tier, 0),
             )
             for uc, reference in reviews
         ],

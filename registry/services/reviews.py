@@ -18,7 +18,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -37,6 +36,7 @@ from ..choices import (
 )
 from ..exceptions import ApprovalBlocked, TransitionNotAllowed
 from ..models import HistoryEntry, Notification, SecurityReview, UseCase
+from ..models.reviews import WAITING_REVIEWS
 from .history import history_record
 from .notifications import notification_queue
 from .use_cases import ownership_blockers
@@ -564,19 +564,33 @@ def review_reopen_if_needed(*, use_case: UseCase, before: MaterialFacts, actor) 
 
 
 def open_reviews_ordered(queryset=None):
-    """The queue: open reviews and unconfirmed spot checks, riskiest first, then oldest."""
-    from django.db.models import Case, IntegerField, Value, When
+    """The queue: open reviews and unconfirmed spot checks, riskiest first, then oldest.
 
+    Ordered by ``risk_rank`` (the use case's tier, copied onto the review), so PostgreSQL reads
+    the page straight from the partial index ``registry_review_queue``.
+    """
     queryset = queryset if queryset is not None else SecurityReview.objects.all()
-    rank = Case(
-        *[When(use_case__risk_tier=tier, then=Value(r)) for tier, r in RISK_TIER_RANK.items()],
-        default=Value(0),
-        output_field=IntegerField(),
+    return queryset.filter(WAITING_REVIEWS).order_by("-risk_rank", "requested_at", "id")
+
+
+def review_risk_ranks_sync(use_case_ids) -> int:
+    """Copy each use case's risk tier onto its reviews' ``risk_rank`` (after a tier changed).
+
+    Args:
+        use_case_ids: the use cases whose tier may have changed (an iterable of ids or a
+            queryset of ids).
+
+    Returns:
+        How many reviews were updated (one UPDATE statement, whatever the number).
+    """
+    from django.db.models import OuterRef, Subquery
+
+    from ..selectors.use_cases import risk_tier_rank
+
+    tier_rank = (
+        UseCase.objects.filter(pk=OuterRef("use_case_id")).annotate(r=risk_tier_rank()).values("r")[:1]
     )
-    waiting = Q(state__in=OPEN_REVIEW_STATES) | Q(
-        spot_check=True, state=ReviewState.APPROVED, reviewer__isnull=True
-    )
-    return queryset.filter(waiting).annotate(tier_rank=rank).order_by("-tier_rank", "requested_at", "id")
+    return SecurityReview.objects.filter(use_case_id__in=use_case_ids).update(risk_rank=Subquery(tier_rank))
 
 
 @transaction.atomic

@@ -40,7 +40,12 @@ def use_case_refresh_risk(*, use_case: UseCase) -> RiskAssessment:
     """
     assessment = risk_assess(risk_facts_for(use_case))
     if (use_case.risk_tier, use_case.risk_reasons) != (assessment.tier, assessment.reasons):
+        tier_changed = use_case.risk_tier != assessment.tier
         use_case.risk_tier = assessment.tier
         use_case.risk_reasons = assessment.reasons
         use_case.save(update_fields=["risk_tier", "risk_reasons", "updated_at"])
+        if tier_changed:
+            from .reviews import review_risk_ranks_sync
+
+            review_risk_ranks_sync([use_case.pk])
     return assessment

@@ -18,9 +18,17 @@ from django.views.generic import TemplateView
 from accounts.choices import TeamKind
 from accounts.models import Team
 
-from ..choices import AITechnique, LifecycleStage, ReviewStatus, RiskTier, UseCaseKind
+from ..choices import AITechnique, CredentialStorage, LifecycleStage, ReviewStatus, RiskTier, UseCaseKind
 from ..filtersets import SORTS, UseCaseFilterSet
 from ..models import UseCase, Vendor
+from ..pagination import (
+    END,
+    InvalidCursor,
+    before_cursor_of,
+    keyset_page,
+    keyset_supported,
+    next_cursor_after,
+)
 from ..selectors.teams import teams_tree
 from ..selectors.use_cases import use_cases_sorted, use_cases_visible_to
 from ..selectors.vendors import (
@@ -52,6 +60,10 @@ FILTER_LABELS = {
     "high_impact": "High-impact",
     "personal_data": "Personal data",
     "named_owner": "Named owner",
+    "owner_left": "Owner has left",
+    "active_backup_owner": "Active backup owner",
+    "imported": "Imported",
+    "credential_storage": "Credential stored in",
 }
 
 #: Multiple-choice filters: parameter -> choices (one chip per chosen value).
@@ -60,10 +72,18 @@ MULTI_FILTERS = {
     "kind": UseCaseKind,
     "risk_tier": RiskTier,
     "review_status": ReviewStatus,
+    "credential_storage": CredentialStorage,
 }
 
 #: Yes/no filters (any other value is ignored with a notice).
-BOOLEAN_FILTERS = ("high_impact", "personal_data", "named_owner")
+BOOLEAN_FILTERS = (
+    "high_impact",
+    "personal_data",
+    "named_owner",
+    "owner_left",
+    "active_backup_owner",
+    "imported",
+)
 
 #: Columns no list row or export shows: the imported source row and the search vector are
 #: the big ones (kilobytes per row); loading them would dominate a list's time.
@@ -179,7 +199,8 @@ def _filter_chips(params: QueryDict, cleaned: dict, errors) -> list[FilterChip]:
 def _without(params: QueryDict, name: str, value: str | None = None) -> str:
     """The querystring (with "?") of ``params`` without ``name`` (or one of its values), page 1."""
     kept = params.copy()
-    kept.pop("page", None)
+    for position in ("page", "after", "before"):
+        kept.pop(position, None)
     if value is None:
         kept.pop(name, None)
     else:
@@ -207,6 +228,120 @@ def paginate(request: HttpRequest, queryset: QuerySet, per_page: int) -> tuple[P
     return page, notice
 
 
+class _Paginator:
+    """What the pagination component reads of a paginator: ``count`` and ``num_pages``."""
+
+    def __init__(self, count: int, per_page: int):
+        self.count = count
+        self.num_pages = max(1, -(-count // per_page))
+
+
+@dataclass
+class LinkedPage:
+    """A page of the catalog with its navigation links already made (querystrings with "?").
+
+    Next, Previous and Last carry a keyset cursor when the order allows one, so walking deep
+    into the list costs what the first page costs; First and bookmarked ``?page=N`` links are
+    plain offsets. Duck-types what templates read of Django's ``Page``.
+    """
+
+    object_list: list
+    number: int
+    paginator: _Paginator
+    first_url: str | None = None
+    previous_url: str | None = None
+    next_url: str | None = None
+    last_url: str | None = None
+
+    @property
+    def has_previous(self) -> bool:
+        return self.previous_url is not None
+
+    @property
+    def has_next(self) -> bool:
+        return self.next_url is not None
+
+
+def _page_query(params: QueryDict, **changes) -> str:
+    kept = params.copy()
+    for name in ("page", "after", "before"):
+        kept.pop(name, None)
+    for name, value in changes.items():
+        if value is not None:
+            kept[name] = str(value)
+    return f"?{kept.urlencode()}"
+
+
+def catalog_page(request: HttpRequest, catalog: Catalog, per_page: int) -> tuple[LinkedPage, str]:
+    """The catalog's page as asked (``page``, ``after`` or ``before``) with its links.
+
+    Returns:
+        ``(page, notice)``; a cursor that is not a position in this list shows the first page
+        with a notice, never an error.
+    """
+    params = request.GET
+    ordering = SORTS.get(catalog.sort) if catalog.sort != "risk" else None
+    seekable = ordering is not None and keyset_supported(ordering)
+    after, before = params.get("after"), params.get("before")
+    notice = ""
+    if seekable and (after or before):
+        count = catalog.queryset.count()
+        paginator = _Paginator(count, per_page)
+        raw = params.get("page", "")
+        number = min(max(int(raw), 1), paginator.num_pages) if raw.isdigit() else 1
+        try:
+            found = keyset_page(
+                catalog.queryset, ordering, per_page, after=after or None, before=before or None
+            )
+        except InvalidCursor:
+            notice = "That page link no longer points into this list; showing the first page."
+            found = keyset_page(catalog.queryset, ordering, per_page)
+            number = 1
+        if before == END:
+            number = paginator.num_pages
+        rows, previous_cursor, next_cursor = found.object_list, found.previous_cursor, found.next_cursor
+    else:
+        page, notice = paginate(request, catalog.queryset, per_page)
+        paginator = _Paginator(page.paginator.count, per_page)
+        number, rows = page.number, list(page.object_list)
+        previous_cursor = before_cursor_of(rows, ordering) if seekable and page.has_previous() else None
+        next_cursor = next_cursor_after(rows, ordering) if seekable and page.has_next() else None
+        if not seekable:
+            return (
+                LinkedPage(
+                    rows,
+                    number,
+                    paginator,
+                    first_url=_page_query(params, page=1) if page.has_previous() else None,
+                    previous_url=_page_query(params, page=number - 1) if page.has_previous() else None,
+                    next_url=_page_query(params, page=number + 1) if page.has_next() else None,
+                    last_url=_page_query(params, page=paginator.num_pages) if page.has_next() else None,
+                ),
+                notice,
+            )
+    has_previous = number > 1 and (previous_cursor is not None or before == END)
+    has_next = next_cursor is not None
+    previous_url = None
+    if has_previous:
+        previous_url = (
+            _page_query(params, page=1)
+            if number - 1 <= 1 or previous_cursor is None
+            else _page_query(params, before=previous_cursor, page=number - 1)
+        )
+    return (
+        LinkedPage(
+            rows,
+            number,
+            paginator,
+            first_url=_page_query(params, page=1) if has_previous else None,
+            previous_url=previous_url,
+            next_url=_page_query(params, after=next_cursor, page=number + 1) if has_next else None,
+            last_url=_page_query(params, before=END, page=paginator.num_pages) if has_next else None,
+        ),
+        notice,
+    )
+
+
 class UseCaseListView(LoginRequiredMixin, TemplateView):
     """``/use-cases/``: the catalog. An htmx request gets only the results region."""
 
@@ -227,7 +362,7 @@ class UseCaseListView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         catalog = catalog_for(self.request)
-        page, page_notice = paginate(self.request, catalog.queryset, settings.CATALOG_PAGE_SIZE)
+        page, page_notice = catalog_page(self.request, catalog, settings.CATALOG_PAGE_SIZE)
         notices = catalog.notices + ([page_notice] if page_notice else [])
         params = self.request.GET
         context.update(
@@ -238,7 +373,7 @@ class UseCaseListView(LoginRequiredMixin, TemplateView):
             sort_options=[
                 (key, label) for key, label in SORT_LABELS.items() if key != "relevance" or catalog.searching
             ],
-            export_query=_without(params, "page") if params else "",
+            export_query=_page_query(params) if params else "",
         )
         htmx = getattr(self.request, "htmx", None)
         if not (htmx and not htmx.history_restore_request):

@@ -14,7 +14,7 @@ from django.views.generic import TemplateView
 from accounts.models import Team
 from accounts.permissions import can_decide_reviews, standing_of
 
-from ..choices import OPEN_REVIEW_STATES, ReviewState, RiskTier
+from ..choices import OPEN_REVIEW_STATES, RISK_TIER_RANK, ReviewState, RiskTier
 from ..exceptions import ApprovalBlocked, TransitionNotAllowed
 from ..models import HistoryEntry, SecurityReview
 from ..selectors.use_cases import use_case_detail
@@ -41,14 +41,22 @@ class ReviewQueueView(LoginRequiredMixin, TemplateView):
             "use_case", "use_case__team", "use_case__team__parent", "use_case__owner", "reviewer"
         )
         queue = review_services.open_reviews_ordered(base)
-        counts = queue.aggregate(
-            total=Count("id"),
-            **{f"tier_{tier}": Count("id", filter=Q(use_case__risk_tier=tier)) for tier in RiskTier.values},
-            **{f"state_{state}": Count("id", filter=Q(state=state)) for state in OPEN_REVIEW_STATES},
+        # One grouped count, read from the queue's partial index (it includes the state).
+        counts = (
+            {"total": 0}
+            | {f"tier_{t}": 0 for t in RiskTier.values}
+            | {f"state_{s}": 0 for s in OPEN_REVIEW_STATES}
         )
+        tier_of_rank = {rank: tier for tier, rank in RISK_TIER_RANK.items()}
+        for row in queue.order_by().values("risk_rank", "state").annotate(n=Count("id")):
+            counts["total"] += row["n"]
+            if row["risk_rank"] in tier_of_rank:
+                counts[f"tier_{tier_of_rank[row['risk_rank']]}"] += row["n"]
+            if row["state"] in OPEN_REVIEW_STATES:
+                counts[f"state_{row['state']}"] += row["n"]
         tier, state, team_slug = params.get("tier", ""), params.get("state", ""), params.get("team", "")
         if tier in RiskTier.values:
-            queue = queue.filter(use_case__risk_tier=tier)
+            queue = queue.filter(risk_rank=RISK_TIER_RANK[tier])
         if state in ReviewState.values:
             queue = queue.filter(state=state)
         if team_slug:

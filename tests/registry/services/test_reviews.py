@@ -251,6 +251,27 @@ def test_resubmit_notifies_reviewers_and_the_queue_orders_by_risk_then_age(cast)
     assert order == [older_critical.pk, new_critical.pk, review.pk, old_low.pk]
 
 
+def test_a_risk_tier_that_rises_after_the_request_moves_the_review_up_the_queue(cast, settings):
+    """The queue orders by the review's copy of the tier (an index serves it): a tier change
+    through the risk service must reach open reviews, or a now-critical tool waits behind low ones."""
+    settings.RISK_TIER_THRESHOLDS = {"critical": 4, "high": 3, "medium": 1}
+    older_high = review_in(ReviewState.REQUESTED, UseCaseFactory(risk_tier="high"))
+    older_high.requested_at = timezone.now() - dt.timedelta(days=5)
+    older_high.save()
+    rising = UseCaseFactory(risk_tier="low", exposure="internal", autonomy="assistive")
+    review = review_in(ReviewState.REQUESTED, rising)
+    assert list(svc.open_reviews_ordered().values_list("pk", flat=True)) == [older_high.pk, review.pk]
+
+    rising.exposure, rising.autonomy = "public", "autonomous"  # 2 + 2 points: critical
+    rising.save()
+    from registry.services.risk import use_case_refresh_risk
+
+    assert use_case_refresh_risk(use_case=rising).tier == "critical"
+    review.refresh_from_db()
+    assert review.risk_rank == 4
+    assert list(svc.open_reviews_ordered().values_list("pk", flat=True)) == [review.pk, older_high.pk]
+
+
 def test_self_attestation_for_low_tier_only_and_sampled_spot_checks(cast, settings):
     settings.SELF_ATTESTATION_SAMPLE_RATE = 1.0  # every one sampled
     low = UseCaseFactory(owner=cast["builder"], risk_tier="low", team=cast["use_case"].team)
