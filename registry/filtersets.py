@@ -6,9 +6,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from accounts.models import Team
+from accounts.permissions import credential_details_filter
 
-from .choices import LifecycleStage, ReviewStatus, RiskTier, UseCaseKind
-from .models import DataAccess, Vendor, VendorUse
+from .choices import CredentialStorage, LifecycleStage, ReviewStatus, RiskTier, UseCaseKind
+from .models import Credential, CredentialUse, DataAccess, Vendor, VendorUse
 from .selectors.search import use_cases_search
 
 #: ``sort`` values -> order_by fields. ``relevance`` needs a search; the id breaks ties so
@@ -30,7 +31,10 @@ class UseCaseFilterSet(django_filters.FilterSet):
     Query parameters: ``q`` or ``search`` (full text), ``team`` (slug; an agency includes
     its bureaus), ``stage``, ``kind``, ``vendor`` (slug), ``risk_tier``, ``review_status``
     (each repeatable), ``high_impact`` and ``personal_data`` (true/false), ``named_owner``
-    (true/false) and ``sort`` (one of ``SORTS`` or ``relevance``).
+    (true/false), ``owner_left`` (true/false: the named owner's account is deactivated),
+    ``active_backup_owner`` (true/false), ``imported`` (true/false: from an inventory import),
+    ``credential_storage`` (repeatable: uses a credential stored there, among the credentials
+    whose details the asker may see) and ``sort`` (one of ``SORTS`` or ``relevance``).
     """
 
     q = django_filters.CharFilter(method="filter_search", label="Search")
@@ -59,6 +63,14 @@ class UseCaseFilterSet(django_filters.FilterSet):
     named_owner = django_filters.BooleanFilter(
         field_name="owner", lookup_expr="isnull", exclude=True, label="Has a named owner"
     )
+    owner_left = django_filters.BooleanFilter(method="filter_owner_left", label="Owner has left")
+    active_backup_owner = django_filters.BooleanFilter(
+        method="filter_active_backup_owner", label="Has an active backup owner"
+    )
+    imported = django_filters.BooleanFilter(method="filter_imported", label="Imported from an inventory")
+    credential_storage = django_filters.MultipleChoiceFilter(
+        choices=CredentialStorage.choices, method="filter_credential_storage", label="Credential stored in"
+    )
 
     class Meta:
         fields: list = []
@@ -81,3 +93,28 @@ class UseCaseFilterSet(django_filters.FilterSet):
             )
         )
         return queryset.filter(touches) if value else queryset.exclude(touches)
+
+    def filter_owner_left(self, queryset, name, value):
+        left = Q(owner__isnull=False, owner__is_active=False)
+        return queryset.filter(left) if value else queryset.exclude(left)
+
+    def filter_active_backup_owner(self, queryset, name, value):
+        active = Q(backup_owner__isnull=False, backup_owner__is_active=True)
+        return queryset.filter(active) if value else queryset.exclude(active)
+
+    def filter_imported(self, queryset, name, value):
+        imported = Q(import_batch__isnull=False) | Q(source_key__isnull=False)
+        return queryset.filter(imported) if value else queryset.exclude(imported)
+
+    def filter_credential_storage(self, queryset, name, value):
+        """Use cases using a credential stored in one of ``value``. Where a credential is stored
+        is a credential detail (docs/permissions.md): only credentials whose details the asker
+        may see count, so the filter never reveals another team's unsafe key (a request-less
+        filterset, or a person who may see none, matches nothing)."""
+        user = getattr(self.request, "user", None)
+        credentials = Credential.objects.filter(storage__in=value)
+        visible = credential_details_filter(user)
+        if visible is not None:
+            credentials = credentials.filter(visible)
+        uses = CredentialUse.objects.filter(use_case=OuterRef("pk"), credential__in=credentials.values("pk"))
+        return queryset.filter(Exists(uses))

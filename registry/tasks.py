@@ -63,3 +63,11 @@ def library_sweep() -> dict:
     from .services.library import library_sweep as sweep
 
     return sweep().as_dict()
+
+
+@shared_task
+def dashboard_refresh() -> list[str]:
+    """Recompute the shared dashboards into the cache (every ``DASHBOARD_REFRESH_SECONDS``)."""
+    from .selectors.dashboard import dashboard_refresh as refresh
+
+    return refresh()

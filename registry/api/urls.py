@@ -5,7 +5,7 @@ schema, its docs and the token login (``auth/token/``, ``accounts.api``) are rou
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import incidents, library, reviews, views
+from . import incidents, library, reviews, stats, views
 
 app_name = "api"
 
@@ -24,5 +24,7 @@ urlpatterns = [
     path("use-cases/<int:pk>/promote/", library.UseCasePromoteView.as_view(), name="use-case-promote"),
     path("use-cases/<int:pk>/usage/", library.UseCaseUsageView.as_view(), name="use-case-usage"),
     path("who-built-what/", incidents.WhoBuiltWhatAPIView.as_view(), name="who-built-what"),
+    # The dashboard's figures (issue 9).
+    path("stats/", stats.StatsView.as_view(), name="stats"),
     *router.urls,
 ]

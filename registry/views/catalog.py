@@ -208,14 +208,16 @@ def _without(params: QueryDict, name: str, value: str | None = None) -> str:
     return f"?{kept.urlencode()}"
 
 
-def paginate(request: HttpRequest, queryset: QuerySet, per_page: int) -> tuple[Page, str]:
+def paginate(
+    request: HttpRequest, queryset: QuerySet, per_page: int, paginator_class=Paginator
+) -> tuple[Page, str]:
     """The requested page of ``queryset``; bad page numbers never raise.
 
     Returns:
         ``(page, notice)``: a page number that is not a number shows the first page, one out
         of range shows the last; ``notice`` then says so ("" otherwise).
     """
-    paginator = Paginator(queryset, per_page)
+    paginator = paginator_class(queryset, per_page)
     raw = request.GET.get("page", "").strip()
     page = paginator.get_page(raw)
     notice = ""
@@ -229,11 +231,32 @@ def paginate(request: HttpRequest, queryset: QuerySet, per_page: int) -> tuple[P
 
 
 class _Paginator:
-    """What the pagination component reads of a paginator: ``count`` and ``num_pages``."""
+    """What the pagination component reads of a paginator: ``count`` and ``num_pages``;
+    ``capped``: the count stopped at ``SEARCH_COUNT_LIMIT`` (shown as "1,000+")."""
 
-    def __init__(self, count: int, per_page: int):
+    def __init__(self, count: int, per_page: int, capped: bool = False):
         self.count = count
+        self.capped = capped
         self.num_pages = max(1, -(-count // per_page))
+
+
+#: A search counts its matches up to this many: a word found in a third of 100,000 use cases
+#: would otherwise cost a second just to say "34,370"; beyond it the page says "1,000+" and
+#: lists the 1,000 best (ranked) matches, enough to refine from.
+SEARCH_COUNT_LIMIT = 1000
+
+
+class _BoundedPaginator(Paginator):
+    """Django's paginator with a count that stops at ``SEARCH_COUNT_LIMIT``; the pages beyond
+    it are not offered."""
+
+    @property
+    def count(self):
+        if not hasattr(self, "_bounded_count"):
+            found = self.object_list.order_by().values("pk")[: SEARCH_COUNT_LIMIT + 1].count()
+            self.capped = found > SEARCH_COUNT_LIMIT
+            self._bounded_count = min(found, SEARCH_COUNT_LIMIT)
+        return self._bounded_count
 
 
 @dataclass
@@ -301,8 +324,13 @@ def catalog_page(request: HttpRequest, catalog: Catalog, per_page: int) -> tuple
             number = paginator.num_pages
         rows, previous_cursor, next_cursor = found.object_list, found.previous_cursor, found.next_cursor
     else:
-        page, notice = paginate(request, catalog.queryset, per_page)
-        paginator = _Paginator(page.paginator.count, per_page)
+        page, notice = paginate(
+            request,
+            catalog.queryset,
+            per_page,
+            paginator_class=_BoundedPaginator if catalog.searching else Paginator,
+        )
+        paginator = _Paginator(page.paginator.count, per_page, getattr(page.paginator, "capped", False))
         number, rows = page.number, list(page.object_list)
         previous_cursor = before_cursor_of(rows, ordering) if seekable and page.has_previous() else None
         next_cursor = next_cursor_after(rows, ordering) if seekable and page.has_next() else None

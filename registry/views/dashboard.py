@@ -7,13 +7,13 @@ from django.http import Http404, HttpResponse
 from django.views import View
 from django.views.generic import TemplateView
 
-from ..selectors.dashboard import PANELS, DashboardNotAllowed, dashboard_csv_rows, dashboard_for
+from ..selectors.dashboard import PANELS, DashboardNotAllowed, Figure, dashboard_cached, dashboard_csv_rows
 from .catalog import csv_safe
 
 
 def _dashboard_or_404(user):
     try:
-        return dashboard_for(user)
+        return dashboard_cached(user)
     except DashboardNotAllowed:
         raise Http404("No such page.") from None
 
@@ -54,59 +54,79 @@ class DashboardExportView(LoginRequiredMixin, View):
         return response
 
 
-#: Geometry of a horizontal bar chart (SVG user units).
-_CHART_WIDTH, _LABEL_WIDTH, _BAR_SPACE, _ROW = 640, 220, 340, 24
+def chart(
+    figures, *, title: str, chart_id: str, unit: str = "use cases", kind: str = "bar", horizontal=True
+) -> dict:
+    """A chart of ``figures`` (``Figure``s) for ``components/bar_chart.html``.
 
-
-def bar_chart(figures, *, title: str, chart_id: str) -> dict:
-    """A horizontal bar chart of ``figures`` (``Figure``s) for ``components/bar_chart.html``.
+    The template writes the figures as a table (the chart's text alternative, and what shows
+    without JavaScript) and the same data as a JSON block (``json_script``) that
+    ``static/js/dashboard.js`` draws with Chart.js.
 
     Returns:
-        ``{"id", "title", "width", "height", "rows": [{"label", "value", "url", "y", "text_y",
-        "width", "value_x"}], "maximum"}``; the template draws the SVG and the table behind it.
+        ``{"id", "data_id", "title", "unit", "rows": [{"label", "value", "url"}], "data": {"title", "unit",
+        "kind" ("bar" or "line"), "horizontal", "labels", "values" (numbers; None for no
+        value), "urls"}}``.
     """
     figures = list(figures)
-    values = [float(figure.value or 0) for figure in figures]
-    maximum = max(values, default=0)
-    rows = []
-    for index, (figure, value) in enumerate(zip(figures, values, strict=True)):
-        width = round(_BAR_SPACE * value / maximum, 1) if maximum else 0
-        y = index * _ROW
-        rows.append(
-            {
-                "label": figure.label,
-                "value": figure.value,
-                "url": figure.url,
-                "y": y + 4,
-                "text_y": y + 17,
-                "width": width,
-                "value_x": _LABEL_WIDTH + width + 6,
-            }
-        )
     return {
         "id": chart_id,
+        "data_id": f"{chart_id}-data",
         "title": title,
-        "width": _CHART_WIDTH,
-        "label_x": _LABEL_WIDTH - 8,
-        "bar_x": _LABEL_WIDTH,
-        "height": max(len(rows), 1) * _ROW + 4,
-        "rows": rows,
-        "maximum": figures[values.index(maximum)].value if figures else 0,
+        "unit": unit,
+        "rows": [{"label": f.label, "value": f.value, "url": f.url} for f in figures],
+        "data": {
+            "title": title,
+            "unit": unit,
+            "kind": kind,
+            "horizontal": horizontal,
+            "labels": [str(f.label) for f in figures],
+            "values": [None if f.value is None or f.value == "" else float(f.value) for f in figures],
+            "urls": [f.url for f in figures],
+        },
     }
 
 
 def _charts(panels) -> dict:
-    inventory, risk, value = panels["inventory"], panels["risk"], panels["value"]
-    return {
-        "stages": bar_chart(
-            inventory["stages"], title="Use cases by lifecycle stage", chart_id="chart-stages"
+    inventory, risk, reviews, value = panels["inventory"], panels["risk"], panels["reviews"], panels["value"]
+    charts = {
+        "stages": chart(inventory["stages"], title="Use cases by lifecycle stage", chart_id="chart-stages"),
+        "kinds": chart(inventory["kinds"], title="Use cases by kind", chart_id="chart-kinds"),
+        "teams": chart(inventory["teams"], title="Top teams by use cases", chart_id="chart-teams"),
+        "vendors": chart(inventory["vendors"], title="Top vendors by use cases", chart_id="chart-vendors"),
+        "growth": chart(
+            inventory["growth"], title="Registrations per month", chart_id="chart-growth", horizontal=False
         ),
-        "kinds": bar_chart(inventory["kinds"], title="Use cases by kind", chart_id="chart-kinds"),
-        "teams": bar_chart(inventory["teams"], title="Top teams by use cases", chart_id="chart-teams"),
-        "vendors": bar_chart(
-            inventory["vendors"], title="Top vendors by use cases", chart_id="chart-vendors"
+        "tiers": chart(risk["tiers"], title="Use cases by risk tier", chart_id="chart-tiers"),
+        "open_reviews": chart(
+            [Figure(row["tier"], row["open"], row["url"]) for row in reviews["open_by_tier"]],
+            title="Open reviews by risk tier",
+            chart_id="chart-open-reviews",
+            unit="reviews",
         ),
-        "growth": bar_chart(inventory["growth"], title="Registrations per month", chart_id="chart-growth"),
-        "tiers": bar_chart(risk["tiers"], title="Use cases by risk tier", chart_id="chart-tiers"),
-        "hours": bar_chart(value["totals"], title="Hours saved per month", chart_id="chart-hours"),
+        "decision_days": chart(
+            [Figure(row["month"], row["median_days"]) for row in reviews["median_by_month"]],
+            title="Median days from request to decision, by month decided",
+            chart_id="chart-decision-days",
+            unit="days",
+            kind="line",
+            horizontal=False,
+        ),
+        "hours": chart(
+            value["totals"],
+            title="Hours saved per month",
+            chart_id="chart-hours",
+            unit="hours",
+            horizontal=False,
+        ),
     }
+    if risk["credentials"] is not None:
+        charts["unsafe"] = chart(
+            [Figure(row["label"], row["use_cases"], row["url"]) for row in risk["credentials"]],
+            title="Use cases using a credential stored in an unsafe place, by storage",
+            chart_id="chart-unsafe",
+        )
+        charts["unsafe"]["extra_label"] = "Credentials"
+        for row, source in zip(charts["unsafe"]["rows"], risk["credentials"], strict=True):
+            row["extra"] = source["credentials"]
+    return charts

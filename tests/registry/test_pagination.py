@@ -182,3 +182,21 @@ def test_keyset_page_and_cursor_contract(rows):
         cursor_decode("!!!", 2)
     with pytest.raises(InvalidCursor):
         cursor_decode(cursor_encode(["a", None]), 2)
+
+
+def test_a_broad_search_counts_up_to_the_limit_and_says_so(client_in, rows, monkeypatch):
+    """Counting every match of a common word costs a scan; past the limit the page says "N+"
+    and offers the best-ranked matches up to it."""
+    from registry.views import catalog
+
+    monkeypatch.setattr(catalog, "SEARCH_COUNT_LIMIT", 8)
+    broad = client_in.get(CATALOG, {"q": "Tool"})  # all 23 match
+    body = broad.content.decode()
+    assert re.search(r'class="result-count"><strong>8\+</strong>', body)
+    assert "Page 1 of 2" in body  # 8 counted, 5 a page
+    assert len(_ids(broad)) == 5
+    narrow = client_in.get(CATALOG, {"q": "Tool", "sort": "name", "page": "1"})
+    assert narrow.status_code == 200
+    monkeypatch.setattr(catalog, "SEARCH_COUNT_LIMIT", 1000)
+    exact = client_in.get(CATALOG, {"q": "Tool"}).content.decode()
+    assert re.search(r'class="result-count"><strong>23</strong>', exact)
