@@ -7,7 +7,7 @@ DEMO_PASSWORD ?= registry-demo
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo test lint format serve worker beat
+.PHONY: install demo test lint format serve worker beat migrate collectstatic check-deploy serve-prod
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -50,3 +50,20 @@ worker: install
 
 beat: install
 	$(BIN)/celery -A config beat --loglevel=info
+
+# Production (deploy/ runs the same commands). They need the production environment: DEBUG off,
+# SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, ... (deploy/.env.example lists every setting).
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+# Static files hashed and compressed into STATIC_ROOT, for WhiteNoise.
+collectstatic: install
+	$(BIN)/python manage.py collectstatic --noinput
+
+# Django's deployment checklist; any warning fails.
+check-deploy: install
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# gunicorn with the repository's config (workers, gc.freeze; GUNICORN_BIND, WEB_CONCURRENCY, ...).
+serve-prod: install
+	$(BIN)/gunicorn -c config/gunicorn.conf.py config.wsgi

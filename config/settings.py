@@ -9,6 +9,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -42,6 +44,8 @@ INSTALLED_APPS = [
     "template_partials",
     "guardian",
     "axes",
+    # The Content-Security-Policy header (CONTENT_SECURITY_POLICY below) and its system checks.
+    "csp",
     "accounts",
     "registry",
 ]
@@ -49,8 +53,14 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: every response, errors included, carries the request id.
     "config.request_id.RequestIdMiddleware",
+    # Second: one access-log line per request (redirects and static files too), with its id.
+    "config.logs.AccessLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise: pages get the policy; static files (which never need it) are already served.
+    "csp.middleware.CSPMiddleware",
+    # A database outage (OperationalError/InterfaceError in a view) answers 503 + Retry-After.
+    "config.db_unavailable.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -129,6 +139,9 @@ STORAGES = {
 # Serve from STATICFILES_DIRS without collectstatic in development.
 WHITENOISE_USE_FINDERS = DEBUG
 
+# HTTPS and security headers. Production (DEBUG off) defaults are the secure ones and make
+# `manage.py check --deploy` clean; DEBUG on (`make demo`: plain http on 127.0.0.1) turns the
+# HTTPS-only ones off. Each can be overridden from the environment (.env.example).
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
@@ -136,8 +149,49 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # Seconds a login lasts (default: a working day, 8 hours); closing the browser does not end it.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = False
+# Plain-http requests are redirected to https, except the health check: load balancers and the
+# container's healthcheck probe the process directly over http.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Behind a load balancer that terminates TLS: the header it sets to say the client used https,
+# e.g. SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto. Unset (the default) trusts no header: only set it
+# when the proxy overwrites that header on every request, or a client could claim https.
+_proxy_ssl_header = env.str("SECURE_PROXY_SSL_HEADER", default="")
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https") if _proxy_ssl_header else None
+)
+# HTTP Strict Transport Security: a year in production. includeSubDomains is on by default (it
+# only covers hosts below the registry's own name); preload is a decision for the domain's owner
+# (it commits the whole domain to https, for months, in every browser), so it is off unless set.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Links to other sites carry no path or query string of ours (they may name a use case).
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Without preload, check --deploy warns (security.W021) that the site cannot join the preload
+# list: that is the choice made above, not an oversight.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+
+# Content-Security-Policy (django-csp), on every page, in development too so that a violation
+# shows up before production: scripts and styles only from our own static files (no inline
+# <script>, on* attribute, <style> or style="..."; behaviour lives in static/js/, looks in
+# static/css/), images from us or data: URIs (Pico's icons), no plugins, no framing, forms post
+# only to us. tests/e2e/test_csp.py walks the pages in a browser and fails on any violation.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
 
 # Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for one username from
 # one IP address, that pair is refused for AXES_COOLOFF_MINUTES, on the login page, the admin
@@ -170,6 +224,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON only in production: DRF's browsable API pages carry inline styles (style="...", a
+    # <style> element) that the Content-Security-Policy refuses. The API's page for people is
+    # /api/docs/ (Swagger UI, which satisfies the policy). With DEBUG on, developers keep the
+    # browsable API; the policy blocks its inline styles there, which only affects its layout.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
+    + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "AI use-case registry API",
@@ -206,6 +266,8 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 3
 # Do not hold a web request retrying a broker that is down: the notification outbox keeps the
 # work and the beat job sends it later.
 CELERY_TASK_PUBLISH_RETRY = False
+# Where beat keeps the last run of each periodic job (a file its process must be able to write).
+CELERY_BEAT_SCHEDULE_FILENAME = env.str("CELERY_BEAT_SCHEDULE_FILENAME", default="celerybeat-schedule")
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="registry@localhost")
@@ -258,7 +320,19 @@ CELERY_BEAT_SCHEDULE = {
     # Shared library: flag entries whose approval lapsed, whose owner left or whose use case is
     # suspended; unlist those still flagged after LIBRARY_UNLIST_AFTER_DAYS (manage.py sweep_library).
     "library-sweep": {"task": "registry.tasks.library_sweep", "schedule": 3600.0},
+    # The dashboard's shared figures, recomputed ahead of readers (seconds of SQL at 100,000).
+    "dashboard-refresh": {
+        "task": "registry.tasks.dashboard_refresh",
+        "schedule": float(env.int("DASHBOARD_REFRESH_SECONDS", default=300)),
+    },
 }
+# How long a computed dashboard is reused (seconds): the beat job refreshes it before then.
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=600)
+
+# The cache: shared between web processes and the Celery worker in production
+# (CACHE_URL=redis://127.0.0.1:6379/1, Django's own Redis backend), so the worker's dashboard
+# refresh serves every web process; per-process memory when unset (development, tests).
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 # The shared library's graduation criteria (issue 6): a use case qualifies with at least
 # LIBRARY_MIN_ACTIVE_USERS active users or LIBRARY_MIN_HOURS_SAVED_PER_WEEK hours saved a week
@@ -273,12 +347,27 @@ CURRENCY = env.str("CURRENCY", default="USD")
 # The site's address as people reach it, for links in emails (no request to build them from).
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
 
+# Logs go to stderr, one record a line: JSON objects (LOG_FORMAT=json, the default with DEBUG
+# off: time, level, logger, message, request_id, and method/path/status/duration_ms on the
+# "access" logger's line per request, task_id/task_name in Celery tasks) or readable text
+# (LOG_FORMAT=text, the default with DEBUG on). See config/logs.py.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be 'json' or 'text', not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "config.logs.ContextFilter"}},
+    "formatters": {
+        "json": {"()": "config.logs.JsonFormatter"},
+        "text": {"()": "config.logs.TextFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["context"], "formatter": LOG_FORMAT},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+# Celery workers and beat keep this configuration (config/celery.py), with the task id.
 
 # Error reports (500 e-mails, the debug page) also hide POST values that look like secrets.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "registry.secret_guard.SecretSafeExceptionReporterFilter"

@@ -15,3 +15,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # WhiteNoise serves from the finders in tests (no collectstatic output to look for).
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+# The test client and the browser journeys' live server speak plain http: no redirect to https
+# (tests/test_deploy.py checks the production value and the headers on a secure request).
+SECURE_SSL_REDIRECT = False

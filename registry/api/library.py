@@ -40,7 +40,13 @@ from ..secret_guard import SecretGuardSerializerMixin
 from ..selectors import library as library_selectors
 from ..services import library as library_services
 from .reviews import ErrorSerializer
-from .serializers import TeamRefSerializer, UserRefSerializer, VendorRefSerializer, service_errors
+from .serializers import (
+    RegistryModelSerializer,
+    TeamRefSerializer,
+    UserRefSerializer,
+    VendorRefSerializer,
+    service_errors,
+)
 from .views import RegistryPagination
 
 # --- representations ------------------------------------------------------------------------
@@ -57,7 +63,7 @@ class CriterionSerializer(serializers.Serializer):
     why = serializers.CharField()
 
 
-class LibraryUseCaseSerializer(serializers.ModelSerializer):
+class LibraryUseCaseSerializer(RegistryModelSerializer):
     """The use case behind an entry: who owns it and whether it is approved."""
 
     team = TeamRefSerializer(read_only=True)
@@ -70,7 +76,7 @@ class LibraryUseCaseSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class LibraryEntrySerializer(serializers.ModelSerializer):
+class LibraryEntrySerializer(RegistryModelSerializer):
     """A library card: the entry, its use case, adoptions and usage.
 
     ``active_users`` and ``hours_saved_per_week`` come from the latest monthly usage report
@@ -122,7 +128,7 @@ class LibraryEntrySerializer(serializers.ModelSerializer):
         return "report" if self._from_report(entry) else "registry"
 
 
-class AdopterSerializer(serializers.ModelSerializer):
+class AdopterSerializer(RegistryModelSerializer):
     """Who adopted an entry; ``use_case`` is their linked use case's id when the asker may see it."""
 
     adopted_by = UserRefSerializer(read_only=True)
@@ -167,7 +173,7 @@ class LibraryEntryDetailSerializer(LibraryEntrySerializer):
         return [c.as_dict() for c in assessment.criteria] if assessment else []
 
 
-class CandidateUseCaseSerializer(serializers.ModelSerializer):
+class CandidateUseCaseSerializer(RegistryModelSerializer):
     team = TeamRefSerializer(read_only=True)
     owner = UserRefSerializer(read_only=True, allow_null=True)
 
@@ -250,7 +256,7 @@ class AdoptSerializer(SecretGuardSerializerMixin, serializers.Serializer):
     )
 
 
-class AdoptionSerializer(serializers.ModelSerializer):
+class AdoptionSerializer(RegistryModelSerializer):
     """An adoption; ``use_case`` is the adopter's linked use case (or null)."""
 
     adopted_by = UserRefSerializer(read_only=True)
@@ -273,10 +279,18 @@ class DeprecateSerializer(SecretGuardSerializerMixin, serializers.Serializer):
     )
 
 
-class UsageReportSerializer(serializers.ModelSerializer):
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-10"})
+class MonthField(serializers.DateField):
+    """A month, answered as ``YYYY-MM`` (the schema said ``format: date``, which "2026-10" is not)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m", **kwargs)
+
+
+class UsageReportSerializer(RegistryModelSerializer):
     """One month's usage. ``period`` is the month (``YYYY-MM``); ``cost`` is in ``currency``."""
 
-    period = serializers.DateField(format="%Y-%m", read_only=True)
+    period = MonthField(read_only=True)
     currency = serializers.SerializerMethodField()
 
     class Meta:
@@ -318,7 +332,7 @@ class UsageReportWriteSerializer(serializers.Serializer):
     )
 
 
-class FoundationVersionSerializer(serializers.ModelSerializer):
+class FoundationVersionSerializer(RegistryModelSerializer):
     published_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
@@ -333,7 +347,7 @@ class FoundationVersionWriteSerializer(SecretGuardSerializerMixin, serializers.S
     notes = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class FoundationDocumentSerializer(serializers.ModelSerializer):
+class FoundationDocumentSerializer(RegistryModelSerializer):
     """A foundation document: its current version and how many use cases are on an older one."""
 
     owner = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
@@ -356,7 +370,7 @@ class FoundationDocumentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class FoundationUserSerializer(serializers.ModelSerializer):
+class FoundationUserSerializer(RegistryModelSerializer):
     """A use case using the document, at a version."""
 
     use_case = serializers.PrimaryKeyRelatedField(read_only=True)
@@ -632,6 +646,8 @@ class UseCaseUsageView(generics.GenericAPIView):
 
     serializer_class = UsageReportSerializer
     queryset = UsageReport.objects.none()
+    # At most 24 reports, answered as a plain list: not paginated (the schema must say so too).
+    pagination_class = None
 
     @extend_schema(responses={200: UsageReportSerializer(many=True), 404: ErrorSerializer})
     def get(self, request, pk):

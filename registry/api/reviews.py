@@ -24,6 +24,7 @@ from ..choices import ReviewState, RiskTier
 from ..exceptions import ApprovalBlocked, TransitionNotAllowed
 from ..models import HistoryEntry, SecurityReview
 from ..services import reviews as review_services
+from .serializers import RegistryModelSerializer
 from .views import RegistryPagination
 
 
@@ -35,12 +36,12 @@ class ReviewUseCaseSerializer(serializers.Serializer):
     owner = serializers.CharField(allow_null=True)
 
 
-class ReviewSerializer(serializers.ModelSerializer):
+class ReviewSerializer(RegistryModelSerializer):
     """A security review as the queue shows it; ``due_at`` comes from the tier's service level."""
 
     use_case = ReviewUseCaseSerializer(read_only=True)
-    reviewer = serializers.StringRelatedField()
-    requested_by = serializers.StringRelatedField()
+    reviewer = serializers.StringRelatedField(allow_null=True, help_text="Null until claimed.")
+    requested_by = serializers.StringRelatedField(allow_null=True, help_text="Null when not recorded.")
     due_at = serializers.SerializerMethodField()
 
     class Meta:
@@ -216,7 +217,7 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         )
 
 
-class HistoryEntrySerializer(serializers.ModelSerializer):
+class HistoryEntrySerializer(RegistryModelSerializer):
     object_type = serializers.CharField(source="content_type.model")
     actor = serializers.PrimaryKeyRelatedField(read_only=True)
 

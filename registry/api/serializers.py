@@ -50,10 +50,28 @@ from ..services.registration import (
     VendorChoice,
 )
 
+
+class RegistryModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer whose read-only fields keep the model's ``blank=True``.
+
+    DRF drops ``allow_blank`` from read-only fields, so the schema claimed that a blank
+    ``lifecycle_stage``, ``contact_email`` or ``code_url`` could not be ``""`` (an enum or a
+    ``format`` it fails), and clients validating against the schema rejected real answers
+    (found by schemathesis). With ``allow_blank`` kept, drf-spectacular adds the ``""`` option.
+    """
+
+    def include_extra_kwargs(self, kwargs, extra_kwargs):
+        allow_blank = kwargs.get("allow_blank", False)
+        kwargs = super().include_extra_kwargs(kwargs, extra_kwargs)
+        if allow_blank and kwargs.get("read_only"):
+            kwargs["allow_blank"] = True
+        return kwargs
+
+
 # --- references (small nested objects) ------------------------------------------------------
 
 
-class UserRefSerializer(serializers.ModelSerializer):
+class UserRefSerializer(RegistryModelSerializer):
     """A person: ``{id, username, name, email}``; ``name`` is the full name or the username."""
 
     name = serializers.SerializerMethodField()
@@ -66,13 +84,13 @@ class UserRefSerializer(serializers.ModelSerializer):
         return str(user)
 
 
-class TeamParentSerializer(serializers.ModelSerializer):
+class TeamParentSerializer(RegistryModelSerializer):
     class Meta:
         model = Team
         fields = ["id", "slug", "name"]
 
 
-class TeamRefSerializer(serializers.ModelSerializer):
+class TeamRefSerializer(RegistryModelSerializer):
     """A team and the organisation unit above it (``parent``, or null)."""
 
     parent = TeamParentSerializer(read_only=True, allow_null=True)
@@ -82,19 +100,19 @@ class TeamRefSerializer(serializers.ModelSerializer):
         fields = ["id", "slug", "name", "parent"]
 
 
-class VendorRefSerializer(serializers.ModelSerializer):
+class VendorRefSerializer(RegistryModelSerializer):
     class Meta:
         model = Vendor
         fields = ["id", "slug", "name"]
 
 
-class AIModelRefSerializer(serializers.ModelSerializer):
+class AIModelRefSerializer(RegistryModelSerializer):
     class Meta:
         model = AIModel
         fields = ["id", "name"]
 
 
-class UseCaseRefSerializer(serializers.ModelSerializer):
+class UseCaseRefSerializer(RegistryModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:use-case-detail")
 
     class Meta:
@@ -105,7 +123,7 @@ class UseCaseRefSerializer(serializers.ModelSerializer):
 # --- use cases ---------------------------------------------------------------------------------
 
 
-class UseCaseSerializer(serializers.ModelSerializer):
+class UseCaseSerializer(RegistryModelSerializer):
     """A row of the use-case list (``GET /api/use-cases/``)."""
 
     url = serializers.HyperlinkedIdentityField(view_name="api:use-case-detail")
@@ -151,13 +169,13 @@ class UseCaseSerializer(serializers.ModelSerializer):
         return VendorRefSerializer(ordered, many=True, context=self.context).data
 
 
-class DataSourceRefSerializer(serializers.ModelSerializer):
+class DataSourceRefSerializer(RegistryModelSerializer):
     class Meta:
         model = DataSource
         fields = ["id", "name", "classification", "has_personal_data", "has_customer_data"]
 
 
-class DataAccessSerializer(serializers.ModelSerializer):
+class DataAccessSerializer(RegistryModelSerializer):
     data_source = DataSourceRefSerializer(read_only=True)
 
     class Meta:
@@ -165,7 +183,7 @@ class DataAccessSerializer(serializers.ModelSerializer):
         fields = ["data_source", "access", "purpose"]
 
 
-class CredentialDetailsSerializer(serializers.ModelSerializer):
+class CredentialDetailsSerializer(RegistryModelSerializer):
     """Where a credential lives and who holds it: only for people allowed to see credential
     details (``accounts.permissions.can_view_credential_details``), otherwise ``null``."""
 
@@ -186,7 +204,7 @@ class CredentialDetailsSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CredentialUseSerializer(serializers.ModelSerializer):
+class CredentialUseSerializer(RegistryModelSerializer):
     """A credential the use case uses: its reference metadata for everyone, and ``details``
     (storage, vault reference, scope, holder, rotation) for those allowed, else ``null``."""
 
@@ -207,7 +225,7 @@ class CredentialUseSerializer(serializers.ModelSerializer):
         return CredentialDetailsSerializer(use.credential, context=self.context).data
 
 
-class VendorUseSerializer(serializers.ModelSerializer):
+class VendorUseSerializer(RegistryModelSerializer):
     vendor = VendorRefSerializer(read_only=True)
     model = AIModelRefSerializer(read_only=True, allow_null=True)
 
@@ -216,7 +234,7 @@ class VendorUseSerializer(serializers.ModelSerializer):
         fields = ["vendor", "model"]
 
 
-class FeedSerializer(serializers.ModelSerializer):
+class FeedSerializer(RegistryModelSerializer):
     """A connection seen from its source: the use case it feeds."""
 
     use_case = UseCaseRefSerializer(source="target", read_only=True)
@@ -226,7 +244,7 @@ class FeedSerializer(serializers.ModelSerializer):
         fields = ["use_case", "what_flows", "classification"]
 
 
-class FedBySerializer(serializers.ModelSerializer):
+class FedBySerializer(RegistryModelSerializer):
     """A connection seen from its target: the use case that feeds it."""
 
     use_case = UseCaseRefSerializer(source="source", read_only=True)
@@ -241,13 +259,13 @@ class ConnectionsSerializer(serializers.Serializer):
     fed_by = FedBySerializer(many=True, read_only=True)
 
 
-class FoundationDocumentRefSerializer(serializers.ModelSerializer):
+class FoundationDocumentRefSerializer(RegistryModelSerializer):
     class Meta:
         model = FoundationDocument
         fields = ["id", "name", "kind", "current_version", "link"]
 
 
-class FoundationDocumentUseSerializer(serializers.ModelSerializer):
+class FoundationDocumentUseSerializer(RegistryModelSerializer):
     document = FoundationDocumentRefSerializer(read_only=True)
     is_outdated = serializers.BooleanField(
         read_only=True, help_text="True when the use case is on an older version than the current one."
@@ -258,7 +276,7 @@ class FoundationDocumentUseSerializer(serializers.ModelSerializer):
         fields = ["document", "version", "is_outdated"]
 
 
-class SecurityReviewSerializer(serializers.ModelSerializer):
+class SecurityReviewSerializer(RegistryModelSerializer):
     reviewer = UserRefSerializer(read_only=True, allow_null=True)
 
     class Meta:
@@ -351,7 +369,7 @@ class UseCaseDetailSerializer(UseCaseSerializer):
 # --- teams and vendors -------------------------------------------------------------------------
 
 
-class TeamSerializer(serializers.ModelSerializer):
+class TeamSerializer(RegistryModelSerializer):
     """A team or organisation unit (``GET /api/teams/``)."""
 
     url = serializers.HyperlinkedIdentityField(view_name="api:team-detail")
@@ -363,7 +381,7 @@ class TeamSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class VendorSerializer(serializers.ModelSerializer):
+class VendorSerializer(RegistryModelSerializer):
     """A vendor and its models or products (``GET /api/vendors/``)."""
 
     url = serializers.HyperlinkedIdentityField(view_name="api:vendor-detail")
@@ -652,7 +670,7 @@ class UseCaseWriteSerializer(serializers.Serializer):
         return data, links
 
 
-class SubmittedReviewSerializer(serializers.ModelSerializer):
+class SubmittedReviewSerializer(RegistryModelSerializer):
     """The security review a submission opened (or the open one it found)."""
 
     class Meta:

@@ -1,4 +1,5 @@
-/* The registry's only script (no inline scripts: a strict Content-Security-Policy comes later).
+/* The registry's script for every page (no inline scripts or styles: the Content-Security-Policy,
+   settings.CONTENT_SECURITY_POLICY, allows scripts and styles only from static files).
    Every page works without it; it only improves the htmx updates. */
 (function () {
   "use strict";
