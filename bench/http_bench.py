@@ -205,7 +205,7 @@ def start_gunicorn(database_url: str, port: int, workers: int | None, log_path: 
         SECRET_KEY=os.environ.get("SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789"),
         ALLOWED_HOSTS="127.0.0.1",
         GUNICORN_BIND=f"127.0.0.1:{port}",
-        SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO,https",
+        SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto",
         LOG_LEVEL="WARNING",
     )
     if workers:
