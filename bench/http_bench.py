@@ -149,15 +149,16 @@ def prepare(database_url: str) -> dict:
     for row in kinds:
         by_kind[row["kind"]] = by_kind.get(row["kind"], 0) + row["n"]
     export_kind = min(by_kind, key=lambda kind: abs(by_kind[kind] - 10_000))
-    # Words found in exactly one use case and in a few hundred, for the searches.
+    # The rarest word and one found in about 300 use cases, for the searches.
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT word, ndoc FROM ts_stat('SELECT search_vector FROM registry_usecase') "
             "WHERE word ~ '^[a-z]{6,}$' ORDER BY word"
         )
         words = cursor.fetchall()
-    unique_word = next(word for word, n in words if n == 1)
-    hundreds_word = next(word for word, n in words if 300 <= n <= 600)
+    # (Seeded texts repeat, so the rarest word may be in a handful rather than exactly one.)
+    unique_word = min(words, key=lambda row: (row[1], row[0]))[0]
+    hundreds_word = min(words, key=lambda row: (abs(row[1] - 300), row[0]))[0]
     return {
         "count": count,
         "cookies": cookies,
