@@ -86,6 +86,11 @@ def cursor_decode(cursor: str, length: int) -> list:
     return values
 
 
+def cursor_of(row, ordering) -> str:
+    """The cursor naming ``row``'s position in ``ordering``."""
+    return cursor_encode(_row_values(row, ordering))
+
+
 def _row_values(row, fields) -> list:
     values = []
     for field in fields:
@@ -143,8 +148,8 @@ def keyset_page(queryset: QuerySet, ordering, per_page: int, *, after=None, befo
         rows = rows[:per_page][::-1]
         return KeysetPage(
             rows,
-            next_cursor=cursor_encode(_row_values(rows[-1], fields)) if rows and before != END else None,
-            previous_cursor=cursor_encode(_row_values(rows[0], fields)) if rows and more_before else None,
+            next_cursor=cursor_of(rows[-1], fields) if rows and before != END else None,
+            previous_cursor=cursor_of(rows[0], fields) if rows and more_before else None,
         )
     rows = queryset.order_by(*fields)
     if after is not None:
@@ -154,19 +159,18 @@ def keyset_page(queryset: QuerySet, ordering, per_page: int, *, after=None, befo
     rows = rows[:per_page]
     return KeysetPage(
         rows,
-        next_cursor=cursor_encode(_row_values(rows[-1], fields)) if rows and more_after else None,
-        previous_cursor=cursor_encode(_row_values(rows[0], fields)) if rows and after is not None else None,
+        next_cursor=cursor_of(rows[-1], fields) if rows and more_after else None,
+        previous_cursor=cursor_of(rows[0], fields) if rows and after is not None else None,
     )
 
 
-def next_cursor_after(rows, ordering) -> str | None:
-    """The cursor after the last of ``rows`` (an offset page), for a cheap "Next" link."""
-    return cursor_encode(_row_values(rows[-1], list(ordering))) if rows else None
-
-
-def before_cursor_of(rows, ordering) -> str | None:
-    """The cursor before the first of ``rows``, for a cheap "Previous" link."""
-    return cursor_encode(_row_values(rows[0], list(ordering))) if rows else None
+def page_cursors(page, ordering) -> tuple[str | None, str | None]:
+    """``(previous, next)`` cursors around an offset page (Django's ``Page``), for cheap
+    Previous and Next links; None where there is no page that way."""
+    return (
+        cursor_of(page[0], ordering) if page.has_previous() else None,
+        cursor_of(page[-1], ordering) if page.has_next() else None,
+    )
 
 
 class RegistryPagination(PageNumberPagination):
@@ -190,8 +194,7 @@ class RegistryPagination(PageNumberPagination):
         self.keyset = None
         cursor = request.query_params.get(self.cursor_query_param)
         if cursor is None or self.ordering is None:
-            rows = super().paginate_queryset(queryset, request, view)
-            return list(rows) if rows is not None else None
+            return super().paginate_queryset(queryset, request, view)
         page_size = self.get_page_size(request)
         direction, position = cursor[:2], cursor[2:]
         try:
@@ -223,9 +226,8 @@ class RegistryPagination(PageNumberPagination):
             count, number = self.count, self.number
             next_cursor, previous_cursor = self.keyset.next_cursor, self.keyset.previous_cursor
         else:
-            count, number, rows = self.page.paginator.count, self.page.number, list(self.page.object_list)
-            next_cursor = next_cursor_after(rows, self.ordering) if self.page.has_next() else None
-            previous_cursor = before_cursor_of(rows, self.ordering) if self.page.has_previous() else None
+            count, number = self.page.paginator.count, self.page.number
+            previous_cursor, next_cursor = page_cursors(self.page, self.ordering)
         previous = None
         if previous_cursor is not None:
             if number - 1 <= 1:  # the first page: a plain link

@@ -24,10 +24,9 @@ from ..models import UseCase, Vendor
 from ..pagination import (
     END,
     InvalidCursor,
-    before_cursor_of,
     keyset_page,
     keyset_supported,
-    next_cursor_after,
+    page_cursors,
 )
 from ..selectors.teams import teams_tree
 from ..selectors.use_cases import use_cases_sorted, use_cases_visible_to
@@ -306,10 +305,12 @@ def catalog_page(request: HttpRequest, catalog: Catalog, per_page: int) -> tuple
     ordering = SORTS.get(catalog.sort) if catalog.sort != "risk" else None
     seekable = ordering is not None and keyset_supported(ordering)
     after, before = params.get("after"), params.get("before")
+    # A search counts its matches only up to SEARCH_COUNT_LIMIT, on offset and keyset pages alike.
+    paginator_class = _BoundedPaginator if catalog.searching else Paginator
     notice = ""
     if seekable and (after or before):
-        count = catalog.queryset.count()
-        paginator = _Paginator(count, per_page)
+        counted = paginator_class(catalog.queryset, per_page)
+        paginator = _Paginator(counted.count, per_page, getattr(counted, "capped", False))
         raw = params.get("page", "")
         number = min(max(int(raw), 1), paginator.num_pages) if raw.isdigit() else 1
         try:
@@ -324,16 +325,10 @@ def catalog_page(request: HttpRequest, catalog: Catalog, per_page: int) -> tuple
             number = paginator.num_pages
         rows, previous_cursor, next_cursor = found.object_list, found.previous_cursor, found.next_cursor
     else:
-        page, notice = paginate(
-            request,
-            catalog.queryset,
-            per_page,
-            paginator_class=_BoundedPaginator if catalog.searching else Paginator,
-        )
+        page, notice = paginate(request, catalog.queryset, per_page, paginator_class=paginator_class)
         paginator = _Paginator(page.paginator.count, per_page, getattr(page.paginator, "capped", False))
         number, rows = page.number, list(page.object_list)
-        previous_cursor = before_cursor_of(rows, ordering) if seekable and page.has_previous() else None
-        next_cursor = next_cursor_after(rows, ordering) if seekable and page.has_next() else None
+        previous_cursor, next_cursor = page_cursors(page, ordering) if seekable else (None, None)
         if not seekable:
             return (
                 LinkedPage(
